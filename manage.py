@@ -1,0 +1,7 @@
+#!/usr/bin/env python
+"""Same as the ``pipewise`` console script, for people who type manage.py."""
+
+from pipewise.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Pipewise: a sales management system."""

@@ -1,0 +1,291 @@
+"""API for sales processes, stages and opportunities (with line items and stage moves)."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from pipewise.catalog.models import Product
+from pipewise.core.api import RecordViewSet, VisibleRelatedField
+from pipewise.customers.permissions import account_visible_to, contact_visible_to
+from pipewise.leads.permissions import lead_visible_to
+from pipewise.org.api import ConfigurationViewSet
+from pipewise.pipeline.filters import OpportunityFilter
+from pipewise.pipeline.models import LineItem, Opportunity, Pipeline, Stage, StageChange
+from pipewise.pipeline.permissions import access_opportunity, opportunity_visible_to
+from pipewise.pipeline.selectors import opportunity_list
+from pipewise.pipeline.services import (
+    opportunity_close_lost,
+    opportunity_close_won,
+    opportunity_create,
+    opportunity_move_stage,
+    opportunity_set_line_items,
+    opportunity_update,
+)
+
+
+class StageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Stage
+        fields = ["id", "pipeline", "name", "order", "probability", "kind"]
+
+
+class PipelineSerializer(serializers.ModelSerializer):
+    stages = StageSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Pipeline
+        fields = ["id", "name", "description", "is_default", "active", "stages"]
+
+
+class PipelineViewSet(ConfigurationViewSet):
+    """Sales processes and their ordered stages."""
+
+    queryset = Pipeline.objects.prefetch_related("stages")
+    serializer_class = PipelineSerializer
+    search_fields = ["name"]
+    ordering_fields = ["id", "name"]
+
+
+class StageViewSet(ConfigurationViewSet):
+    """The stages of the sales processes (order, probability, open/won/lost)."""
+
+    queryset = Stage.objects.all()
+    serializer_class = StageSerializer
+    filterset_fields = ["pipeline", "kind"]
+    ordering_fields = ["id", "order"]
+
+
+class LineItemSerializer(serializers.ModelSerializer):
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.filter(active=True))
+    unit_price = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text="Defaults to the product's list price.",
+    )
+    total = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = LineItem
+        fields = ["id", "product", "quantity", "unit_price", "discount_percent", "total"]
+
+
+class OpportunitySerializer(serializers.ModelSerializer):
+    version = serializers.IntegerField(required=False)
+    account = VisibleRelatedField(visible=account_visible_to)
+    contact = VisibleRelatedField(visible=contact_visible_to, required=False, allow_null=True)
+    lead = VisibleRelatedField(visible=lead_visible_to, required=False, allow_null=True)
+    account_name = serializers.CharField(source="account.name", read_only=True)
+    owner_name = serializers.CharField(source="owner.__str__", read_only=True)
+    stage_name = serializers.CharField(source="stage.name", read_only=True)
+    probability = serializers.IntegerField(source="stage.probability", read_only=True)
+    weighted_amount = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
+    line_items = LineItemSerializer(many=True, required=False)
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "id",
+            "external_id",
+            "name",
+            "account",
+            "account_name",
+            "contact",
+            "lead",
+            "owner",
+            "owner_name",
+            "pipeline",
+            "stage",
+            "stage_name",
+            "status",
+            "probability",
+            "amount",
+            "weighted_amount",
+            "close_date",
+            "forecast_category",
+            "source",
+            "lost_reason",
+            "competitor",
+            "stage_entered_at",
+            "closed_at",
+            "created_at",
+            "updated_at",
+            "version",
+            "line_items",
+        ]
+        read_only_fields = [
+            "status",
+            "lost_reason",
+            "stage_entered_at",
+            "closed_at",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {
+            "owner": {"required": False},
+            "pipeline": {"required": False},
+            "stage": {"required": False},
+            "amount": {"required": False},
+        }
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            for name in ("pipeline", "stage"):
+                if name in attrs and attrs[name] != getattr(self.instance, name):
+                    raise serializers.ValidationError(
+                        {name: "Use the move, win or lose actions to change the stage."}
+                    )
+                attrs.pop(name, None)
+        return attrs
+
+
+class MoveSerializer(serializers.Serializer):
+    stage = serializers.PrimaryKeyRelatedField(queryset=Stage.objects.all())
+    lost_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(required=False)
+
+
+class LoseSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why the deal was lost.")
+    competitor = serializers.CharField(required=False, allow_blank=True)
+    version = serializers.IntegerField(required=False)
+
+
+class VersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False)
+
+
+class StageChangeSerializer(serializers.ModelSerializer):
+    from_stage_name = serializers.CharField(
+        source="from_stage.name", read_only=True, allow_null=True
+    )
+    to_stage_name = serializers.CharField(source="to_stage.name", read_only=True)
+    changed_by_name = serializers.CharField(
+        source="changed_by.__str__", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = StageChange
+        fields = [
+            "id",
+            "from_stage",
+            "from_stage_name",
+            "to_stage",
+            "to_stage_name",
+            "changed_by",
+            "changed_by_name",
+            "changed_at",
+            "amount",
+        ]
+
+
+class OpportunityViewSet(RecordViewSet, viewsets.ModelViewSet):
+    """Deals. Visible to their owner, everyone above the owner, admin, sales ops, executives."""
+
+    serializer_class = OpportunitySerializer
+    filterset_class = OpportunityFilter
+    search_fields = ["name", "account__name"]
+    ordering_fields = ["id", "close_date", "amount", "created_at"]
+    visible = opportunity_visible_to
+    access = access_opportunity
+    update_service = opportunity_update
+    record_argument = "opportunity"
+
+    def get_queryset(self):
+        return opportunity_list(super().get_queryset()).prefetch_related(
+            Prefetch("line_items", queryset=LineItem.objects.order_by("id"))
+        )
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        items = data.pop("line_items", None)
+        opportunity = opportunity_create(by=self.request.user, **data)
+        if items:
+            opportunity = opportunity_set_line_items(
+                opportunity=opportunity, by=self.request.user, items=items
+            )
+        serializer.instance = opportunity
+
+    def perform_update(self, serializer):
+        record = access_opportunity(self.request.user, serializer.instance.pk, for_write=True)
+        data = dict(serializer.validated_data)
+        expected_version = data.pop("version", None)
+        items = data.pop("line_items", None)
+        opportunity = record
+        if data:
+            opportunity = opportunity_update(
+                opportunity=record, by=self.request.user, expected_version=expected_version, **data
+            )
+            expected_version = None
+        if items is not None:
+            opportunity = opportunity_set_line_items(
+                opportunity=opportunity,
+                by=self.request.user,
+                items=items,
+                expected_version=expected_version,
+            )
+        serializer.instance = opportunity_list(Opportunity.objects).get(pk=opportunity.pk)
+
+    def _respond(self, opportunity):
+        fresh = self.get_queryset().get(pk=opportunity.pk)
+        return Response(self.get_serializer(fresh).data)
+
+    @extend_schema(request=MoveSerializer, responses=OpportunitySerializer)
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        """Move the deal to another stage of its process (writes a stage-history row)."""
+        opportunity = access_opportunity(request.user, pk, for_write=True)
+        data = MoveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        moved = opportunity_move_stage(
+            opportunity=opportunity,
+            by=request.user,
+            to_stage=data.validated_data["stage"],
+            lost_reason=data.validated_data["lost_reason"],
+            expected_version=data.validated_data.get("version"),
+        )
+        return self._respond(moved)
+
+    @extend_schema(request=VersionSerializer, responses=OpportunitySerializer)
+    @action(detail=True, methods=["post"])
+    def win(self, request, pk=None):
+        """Close the deal as won."""
+        opportunity = access_opportunity(request.user, pk, for_write=True)
+        data = VersionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        won = opportunity_close_won(
+            opportunity=opportunity,
+            by=request.user,
+            expected_version=data.validated_data.get("version"),
+        )
+        return self._respond(won)
+
+    @extend_schema(request=LoseSerializer, responses=OpportunitySerializer)
+    @action(detail=True, methods=["post"])
+    def lose(self, request, pk=None):
+        """Close the deal as lost; a reason is required."""
+        opportunity = access_opportunity(request.user, pk, for_write=True)
+        data = LoseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        lost = opportunity_close_lost(
+            opportunity=opportunity,
+            by=request.user,
+            reason=data.validated_data["reason"],
+            competitor=data.validated_data.get("competitor"),
+            expected_version=data.validated_data.get("version"),
+        )
+        return self._respond(lost)
+
+    @extend_schema(responses=StageChangeSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="stage-history", pagination_class=None)
+    def stage_history(self, request, pk=None):
+        """Every stage this deal went through: who moved it, when, and the amount then."""
+        opportunity = self.get_object()
+        rows = opportunity.stage_changes.select_related("from_stage", "to_stage", "changed_by")
+        return Response(StageChangeSerializer(rows, many=True).data)

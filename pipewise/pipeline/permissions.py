@@ -1,0 +1,26 @@
+"""Who sees and changes opportunities: the owner, everyone above them, admin/ops/executives."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from pipewise.org.models import User
+from pipewise.org.permissions import NOT_YOURS, can_change_owned, owner_ids_visible_to
+from pipewise.pipeline.models import Opportunity
+
+
+def opportunity_visible_to(user: User) -> QuerySet[Opportunity]:
+    opportunities = Opportunity.objects.all()
+    owners = owner_ids_visible_to(user)
+    if owners is None:
+        return opportunities
+    return opportunities.filter(owner_id__in=owners)
+
+
+def access_opportunity(user: User, pk, *, for_write: bool = False) -> Opportunity:
+    opportunity = get_object_or_404(opportunity_visible_to(user), pk=pk)
+    if for_write and not can_change_owned(user, opportunity.owner_id):
+        raise PermissionDenied(NOT_YOURS)
+    return opportunity

@@ -1,0 +1,35 @@
+"""Reads about sales processes and opportunities."""
+
+from __future__ import annotations
+
+from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet, Sum
+
+from pipewise.pipeline.choices import StageKind
+from pipewise.pipeline.models import Opportunity, Pipeline, Stage
+
+
+def default_pipeline() -> Pipeline:
+    return Pipeline.objects.get(is_default=True)
+
+
+def outcome_stage(pipeline: Pipeline, kind: str) -> Stage:
+    """The pipeline's Won (or Lost) stage."""
+    return pipeline.stages.filter(kind=kind).order_by("order").first()
+
+
+def first_open_stage(pipeline: Pipeline) -> Stage:
+    return pipeline.stages.filter(kind=StageKind.OPEN).order_by("order").first()
+
+
+def opportunity_list(queryset: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
+    """What every opportunity list needs, in one query."""
+    return queryset.select_related("account", "owner", "stage", "pipeline", "contact")
+
+
+def opportunity_totals(queryset: QuerySet[Opportunity]) -> dict:
+    """Count, amount and probability-weighted amount of a (filtered) set of opportunities."""
+    weighted = ExpressionWrapper(
+        F("amount") * F("stage__probability") / 100,
+        output_field=DecimalField(max_digits=20, decimal_places=2),
+    )
+    return queryset.order_by().aggregate(amount=Sum("amount"), weighted=Sum(weighted))

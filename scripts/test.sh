@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole suite: lint, Django checks, migrations in sync, tests on SQLite;
+# then the tests again on PostgreSQL when CI=true or DATABASE_URL is set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+
+echo "== ruff"
+$BIN/ruff check .
+
+echo "== pipewise check"
+env -u DATABASE_URL $BIN/pipewise check
+echo "== pipewise check --deploy (production settings)"
+env -u DATABASE_URL DEBUG=0 SECRET_KEY="check-deploy-$(date +%s)-not-a-real-secret-0123456789abcdef" \
+  ALLOWED_HOSTS=pipewise.example.com $BIN/pipewise check --deploy --fail-level WARNING
+echo "== makemigrations --check"
+env -u DATABASE_URL $BIN/pipewise makemigrations --check --dry-run
+
+echo "== tests on SQLite"
+env -u DATABASE_URL $BIN/pytest "$@"
+
+pg_url="${DATABASE_URL:-}"
+if [ -z "$pg_url" ] && [ "${CI:-}" = "true" ]; then
+  pg_url="postgres://postgres@127.0.0.1:5432/test"
+fi
+if [ -n "$pg_url" ]; then
+  echo "== tests on PostgreSQL ($pg_url)"
+  DATABASE_URL="$pg_url" $BIN/pytest "$@"
+fi
