@@ -1,0 +1,26 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from pipewise.pipeline.models import Opportunity, Pipeline, Stage
+
+
+class StageInline(admin.TabularInline):
+    model = Stage
+    extra = 0
+
+
+@admin.register(Pipeline)
+class PipelineAdmin(admin.ModelAdmin):
+    inlines = [StageInline]
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(SimpleHistoryAdmin):
+    """Read-mostly: stage changes go through the services (web board or API)."""
+
+    list_display = ["name", "account", "stage", "amount", "close_date", "owner"]
+    list_select_related = ["account", "stage", "owner"]
+    raw_id_fields = ["account", "contact", "lead", "owner"]
+    readonly_fields = ["pipeline", "stage", "status", "closed_at"]
+    search_fields = ["name"]
+    show_full_result_count = False
