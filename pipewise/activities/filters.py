@@ -5,9 +5,10 @@ from django.utils import timezone
 
 from pipewise.activities.choices import OPEN_TASK_STATUSES
 from pipewise.activities.models import Activity, Task
+from pipewise.core.filters import FilterSet
 
 
-class ActivityFilter(django_filters.FilterSet):
+class ActivityFilter(FilterSet):
     occurred_after = django_filters.DateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_before = django_filters.DateTimeFilter(field_name="occurred_at", lookup_expr="lt")
 
@@ -25,7 +26,7 @@ class ActivityFilter(django_filters.FilterSet):
         ]
 
 
-class TaskFilter(django_filters.FilterSet):
+class TaskFilter(FilterSet):
     due_after = django_filters.DateTimeFilter(field_name="due_at", lookup_expr="gte")
     due_before = django_filters.DateTimeFilter(field_name="due_at", lookup_expr="lt")
     overdue = django_filters.BooleanFilter(

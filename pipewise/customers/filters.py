@@ -2,10 +2,11 @@
 
 import django_filters
 
+from pipewise.core.filters import FilterSet
 from pipewise.customers.models import Account, Contact
 
 
-class AccountFilter(django_filters.FilterSet):
+class AccountFilter(FilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains")
     created_after = django_filters.DateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.DateTimeFilter(field_name="created_at", lookup_expr="lt")
@@ -15,7 +16,7 @@ class AccountFilter(django_filters.FilterSet):
         fields = ["type", "territory", "segment", "owner", "industry", "country", "external_id"]
 
 
-class ContactFilter(django_filters.FilterSet):
+class ContactFilter(FilterSet):
     email = django_filters.CharFilter(lookup_expr="iexact")
 
     class Meta:

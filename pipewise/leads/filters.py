@@ -2,10 +2,11 @@
 
 import django_filters
 
+from pipewise.core.filters import FilterSet
 from pipewise.leads.models import Lead
 
 
-class LeadFilter(django_filters.FilterSet):
+class LeadFilter(FilterSet):
     company = django_filters.CharFilter(lookup_expr="icontains")
     created_after = django_filters.DateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.DateTimeFilter(field_name="created_at", lookup_expr="lt")

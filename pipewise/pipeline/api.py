@@ -75,16 +75,48 @@ class LineItemSerializer(serializers.ModelSerializer):
         fields = ["id", "product", "quantity", "unit_price", "discount_percent", "total"]
 
 
-class OpportunitySerializer(serializers.ModelSerializer):
+class OpportunityListSerializer(serializers.ModelSerializer):
+    """What an opportunity list shows: lean, so a page of 500 stays cheap."""
+
+    account_name = serializers.ReadOnlyField(source="account.name")
+    owner_name = serializers.ReadOnlyField(source="owner.__str__")
+    stage_name = serializers.ReadOnlyField(source="stage.name")
+    probability = serializers.ReadOnlyField(source="stage.probability")
+    weighted_amount = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "id",
+            "external_id",
+            "name",
+            "account",
+            "account_name",
+            "owner",
+            "owner_name",
+            "pipeline",
+            "stage",
+            "stage_name",
+            "status",
+            "probability",
+            "amount",
+            "weighted_amount",
+            "close_date",
+            "forecast_category",
+            "created_at",
+            "updated_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class OpportunitySerializer(OpportunityListSerializer):
+    """One opportunity in full, with its line items; also the write format."""
+
     version = serializers.IntegerField(required=False)
     account = VisibleRelatedField(visible=account_visible_to)
     contact = VisibleRelatedField(visible=contact_visible_to, required=False, allow_null=True)
     lead = VisibleRelatedField(visible=lead_visible_to, required=False, allow_null=True)
-    account_name = serializers.CharField(source="account.name", read_only=True)
-    owner_name = serializers.CharField(source="owner.__str__", read_only=True)
-    stage_name = serializers.CharField(source="stage.name", read_only=True)
-    probability = serializers.IntegerField(source="stage.probability", read_only=True)
-    weighted_amount = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
     line_items = LineItemSerializer(many=True, required=False)
 
     class Meta:
@@ -197,9 +229,15 @@ class OpportunityViewSet(RecordViewSet, viewsets.ModelViewSet):
     record_argument = "opportunity"
 
     def get_queryset(self):
-        return opportunity_list(super().get_queryset()).prefetch_related(
+        opportunities = opportunity_list(super().get_queryset())
+        if self.action == "list":
+            return opportunities
+        return opportunities.prefetch_related(
             Prefetch("line_items", queryset=LineItem.objects.order_by("id"))
         )
+
+    def get_serializer_class(self):
+        return OpportunityListSerializer if self.action == "list" else OpportunitySerializer
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

@@ -2,10 +2,11 @@
 
 import django_filters
 
+from pipewise.core.filters import FilterSet
 from pipewise.pipeline.models import Opportunity
 
 
-class OpportunityFilter(django_filters.FilterSet):
+class OpportunityFilter(FilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains")
     close_after = django_filters.DateFilter(field_name="close_date", lookup_expr="gte")
     close_before = django_filters.DateFilter(field_name="close_date", lookup_expr="lte")

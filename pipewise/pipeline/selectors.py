@@ -23,7 +23,7 @@ def first_open_stage(pipeline: Pipeline) -> Stage:
 
 def opportunity_list(queryset: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
     """What every opportunity list needs, in one query."""
-    return queryset.select_related("account", "owner", "stage", "pipeline", "contact")
+    return queryset.select_related("account", "owner", "stage")
 
 
 def opportunity_totals(queryset: QuerySet[Opportunity]) -> dict:

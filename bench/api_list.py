@@ -1,0 +1,145 @@
+"""Benchmark: GET /api/v1/opportunities/ at several table sizes, beside the raw SQL floor.
+
+    .venv/bin/python bench/api_list.py                       # SQLite, 10k 100k 1M
+    .venv/bin/python bench/api_list.py --db postgres         # PostgreSQL on 127.0.0.1
+    .venv/bin/python bench/api_list.py --sizes 10000 100000  # fewer sizes
+
+Each (database, size) runs in its own process with its own DATABASE_URL. For
+every scenario it times the request in-process (Django test client: URL
+routing, auth, visibility, queries, serialisation — the server time without
+the network) and then runs the very SQL statements that request issued,
+directly on a cursor: that is the floor no ORM could beat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKDIR = Path("/tmp/pipewise-bench")
+PG_BASE = "postgres://postgres@127.0.0.1:5432"
+REPEAT = 40
+BENCH_SECRET = "bench-only-secret-key-not-for-production-0123456789"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        run_worker(args.worker)
+        return
+    print("| db | opportunities | scenario | queries | p50 ms | p95 ms | raw SQL p50 ms |")
+    print("| --- | ---: | --- | ---: | ---: | ---: | ---: |")
+    for size in args.sizes:
+        env = dict(
+            os.environ,
+            DEBUG="0",
+            SECRET_KEY=BENCH_SECRET,
+            ALLOWED_HOSTS="testserver",
+            PIPEWISE_VAR=str(WORKDIR / f"{args.db}-{size}"),
+            SECURE_SSL_REDIRECT="0",
+            LOG_LEVEL="ERROR",
+        )
+        if args.db == "postgres":
+            name = f"pipewise_bench_{size}"
+            _ensure_pg_database(name)
+            env["DATABASE_URL"] = f"{PG_BASE}/{name}"
+        else:
+            env.pop("DATABASE_URL", None)
+        result = subprocess.run(
+            [sys.executable, __file__, "--worker", str(size)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        sys.stderr.write(result.stderr)
+        for line in result.stdout.splitlines():
+            if line.startswith("|"):
+                print(f"| {args.db} " + line)
+        if result.returncode:
+            raise SystemExit(result.returncode)
+
+
+def _ensure_pg_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def run_worker(size: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pipewise.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.dataset import build
+    from pipewise.org.models import User
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    build(size, progress=lambda msg: print(msg, file=sys.stderr))
+    print(f"  dataset ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+    scenarios = []
+    for label, username, query in [
+        ("admin, first page", "bench-admin", ""),
+        ("manager (8 reps), first page", "bench-manager-0", ""),
+        ("rep, first page", "bench-rep-0-0", ""),
+        ("admin, open deals by close date", "bench-admin", "?status=open&ordering=close_date"),
+        ("admin, page 20 (cursor)", "bench-admin", None),
+    ]:
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        url = "/api/v1/opportunities/" + (query or "")
+        if query is None:
+            url = "/api/v1/opportunities/"
+            for _ in range(19):
+                url = client.get(url).json()["next"]
+        scenarios.append((label, client, url))
+
+    for label, client, url in scenarios:
+        client.get(url)  # warm caches
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200, response.content[:300]
+        statements = [q["sql"] for q in captured.captured_queries]
+        timings = []
+        for _ in range(REPEAT):
+            t0 = time.perf_counter()
+            client.get(url)
+            timings.append((time.perf_counter() - t0) * 1000)
+        raw = []
+        for _ in range(REPEAT):
+            t0 = time.perf_counter()
+            with connection.cursor() as cursor:
+                for sql in statements:
+                    if sql.lstrip().upper().startswith("SELECT"):
+                        cursor.execute(sql)
+                        cursor.fetchall()
+            raw.append((time.perf_counter() - t0) * 1000)
+        p95 = statistics.quantiles(timings, n=20)[18]
+        print(
+            f"| {size:,} | {label} | {len(statements)} | {statistics.median(timings):.1f} "
+            f"| {p95:.1f} | {statistics.median(raw):.1f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
