@@ -78,10 +78,10 @@ class LineItemSerializer(serializers.ModelSerializer):
 class OpportunityListSerializer(serializers.ModelSerializer):
     """What an opportunity list shows: lean, so a page of 500 stays cheap."""
 
-    account_name = serializers.ReadOnlyField(source="account.name")
-    owner_name = serializers.ReadOnlyField(source="owner.__str__")
-    stage_name = serializers.ReadOnlyField(source="stage.name")
-    probability = serializers.ReadOnlyField(source="stage.probability")
+    account_name = serializers.CharField(source="account.name", read_only=True)
+    owner_name = serializers.CharField(source="owner.__str__", read_only=True)
+    stage_name = serializers.CharField(source="stage.name", read_only=True)
+    probability = serializers.IntegerField(source="stage.probability", read_only=True)
     weighted_amount = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
 
     class Meta:
