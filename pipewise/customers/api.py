@@ -68,7 +68,7 @@ class AccountViewSet(RecordViewSet, viewsets.ModelViewSet):
     record_argument = "account"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("owner")
+        return super().get_queryset().prefetch_related("owner")
 
 
 class ContactSerializer(serializers.ModelSerializer):
