@@ -39,4 +39,7 @@ def opportunity_totals(queryset: QuerySet[Opportunity]) -> dict:
         F("amount") * F("stage__probability") / 100,
         output_field=DecimalField(max_digits=20, decimal_places=2),
     )
-    return queryset.order_by().aggregate(amount=Sum("amount"), weighted=Sum(weighted))
+    # The aliases must differ from the field names: an aggregate named "amount" would
+    # shadow the field that the weighted sum reads (FieldError "'amount' is an aggregate").
+    totals = queryset.order_by().aggregate(total_amount=Sum("amount"), total_weighted=Sum(weighted))
+    return {"amount": totals["total_amount"], "weighted": totals["total_weighted"]}
