@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+NPM_STAMP := node_modules/.installed-$(shell cat package-lock.json | cksum | cut -d' ' -f1)
+VENDOR := pipewise/web/static/web/vendor/README.txt
 PORT ?= 8000
 
 .PHONY: run test install lint fmt bench clean
@@ -17,7 +19,17 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-install: $(STAMP)
+# Front-end packages come from the npm registry (package-lock.json) and are copied
+# into pipewise/web/static/web/vendor/ (generated, gitignored): no CDN at run time.
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -f node_modules/.installed-*
+	touch $(NPM_STAMP)
+
+$(VENDOR): $(NPM_STAMP) pipewise/web/frontend/build.mjs
+	npm run --silent build
+
+install: $(STAMP) $(VENDOR)
 
 run: install
 	$(BIN)/pipewise setup
@@ -34,4 +46,4 @@ fmt: install
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles var/test.sqlite3
+	rm -rf $(VENV) node_modules pipewise/web/static/web/vendor staticfiles var/test.sqlite3

@@ -14,3 +14,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("pipewise.web.urls")),
 ]
+
+handler403 = "pipewise.web.views.permission_denied"
+handler404 = "pipewise.web.views.page_not_found"
+handler500 = "pipewise.web.views.server_error"

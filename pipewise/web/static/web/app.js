@@ -1,0 +1,188 @@
+/* Pipewise workspace behaviour: toasts, the pipeline board's drag and drop, charts. */
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    const headers = document.body.getAttribute("hx-headers");
+    try { return JSON.parse(headers)["X-CSRFToken"]; } catch (e) { return ""; }
+  }
+
+  function toast(message, tone) {
+    const box = document.getElementById("toasts");
+    if (!box) { window.alert(message); return; }
+    const el = document.createElement("div");
+    el.className = "toast align-items-center border-0 text-bg-" + (tone || "dark");
+    el.setAttribute("role", tone === "danger" ? "alert" : "status");
+    el.innerHTML = '<div class="d-flex"><div class="toast-body"></div>' +
+      '<button type="button" class="btn-close btn-close-white me-2 m-auto" data-bs-dismiss="toast" aria-label="Close"></button></div>';
+    el.querySelector(".toast-body").textContent = message;
+    box.appendChild(el);
+    const t = new bootstrap.Toast(el, { delay: tone === "danger" ? 8000 : 4000 });
+    el.addEventListener("hidden.bs.toast", () => el.remove());
+    t.show();
+  }
+  window.pipewiseToast = toast;
+
+  // Server-sent notices from htmx responses (HX-Trigger: {"toast": {...}}).
+  document.body.addEventListener("toast", function (event) {
+    toast(event.detail.message, event.detail.tone);
+  });
+  // A refused htmx request (4xx) still shows its answer where it was aimed.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 422 || event.detail.xhr.status === 409) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  // ---- pipeline board ---------------------------------------------------------------
+  function askLostReason() {
+    return new Promise(function (resolve) {
+      const modalEl = document.getElementById("lost-modal");
+      const form = modalEl.querySelector("form");
+      const modal = bootstrap.Modal.getOrCreateInstance(modalEl);
+      let answered = false;
+      form.reset();
+      form.onsubmit = function (e) {
+        e.preventDefault();
+        const data = new FormData(form);
+        const reason = (data.get("other") || "").trim() || data.get("reason") || "";
+        if (!reason) { form.querySelector("select").focus(); return; }
+        answered = true;
+        modal.hide();
+        resolve({ reason: reason, competitor: (data.get("competitor") || "").trim() });
+      };
+      modalEl.addEventListener("hidden.bs.modal", function once() {
+        modalEl.removeEventListener("hidden.bs.modal", once);
+        if (!answered) resolve(null);
+      });
+      modal.show();
+    });
+  }
+
+  function putBack(evt) {
+    const item = evt.item;
+    const ref = evt.from.children[evt.oldIndex] || null;
+    evt.from.insertBefore(item, ref);
+  }
+
+  function updateColumns(columns) {
+    Object.keys(columns).forEach(function (stageId) {
+      const head = document.querySelector('[data-column-head="' + stageId + '"]');
+      if (!head) return;
+      head.querySelector("[data-count]").textContent = columns[stageId].count;
+      head.querySelector("[data-sum]").textContent = columns[stageId].amount;
+    });
+  }
+
+  async function moveCard(evt) {
+    const item = evt.item;
+    const toStage = evt.to.dataset.stage;
+    if (evt.from === evt.to) return;
+    let extra = {};
+    if (evt.to.dataset.kind === "lost") {
+      const answer = await askLostReason();
+      if (!answer) { putBack(evt); return; }
+      extra = { lost_reason: answer.reason, competitor: answer.competitor };
+    }
+    const board = evt.to.closest(".board");
+    const body = new URLSearchParams(Object.assign({ stage: toStage, version: item.dataset.version, owner: board ? board.dataset.owner : "" }, extra));
+    item.classList.add("is-saving");
+    let response, data;
+    try {
+      response = await fetch(item.dataset.moveUrl, {
+        method: "POST",
+        headers: { "X-CSRFToken": csrfToken(), "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json" },
+        body: body,
+        credentials: "same-origin",
+      });
+      data = await response.json();
+    } catch (e) {
+      data = { ok: false, message: "The server could not be reached; the deal was not moved." };
+    }
+    item.classList.remove("is-saving");
+    if (!data.ok) {
+      putBack(evt);
+      toast(data.message, "danger");
+      if (data.columns) updateColumns(data.columns);
+      return;
+    }
+    item.dataset.version = data.version;
+    if (data.card) {
+      const wrapper = document.createElement("div");
+      wrapper.innerHTML = data.card.trim();
+      const fresh = wrapper.firstElementChild;
+      item.replaceWith(fresh);
+    }
+    updateColumns(data.columns);
+    toast(data.message, "success");
+  }
+
+  function initBoard(root) {
+    if (!window.Sortable) return;
+    root.querySelectorAll("[data-sortable]").forEach(function (list) {
+      if (list._sortable) return;
+      list._sortable = Sortable.create(list, {
+        group: "board-" + root.dataset.pipeline,
+        draggable: ".opp-card",
+        filter: ".load-more, a, button",
+        preventOnFilter: false,
+        animation: 120,
+        delay: 120,
+        delayOnTouchOnly: true,
+        onEnd: moveCard,
+      });
+    });
+  }
+
+  // Keyboard alternative to dragging: a card's "Move to" select posts the same move.
+  document.addEventListener("change", function (e) {
+    const select = e.target.closest("select[data-move-select]");
+    if (!select || !select.value) return;
+    const card = select.closest(".opp-card");
+    const target = document.querySelector('[data-sortable][data-stage="' + select.value + '"]');
+    if (!card || !target) return;
+    const from = card.parentElement;
+    const oldIndex = Array.prototype.indexOf.call(from.children, card);
+    target.insertBefore(card, target.firstElementChild);
+    select.value = "";
+    moveCard({ item: card, from: from, to: target, oldIndex: oldIndex });
+  });
+
+  // ---- charts -------------------------------------------------------------------------
+  const compact = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 1 });
+
+  function initCharts(root) {
+    if (!window.Chart) return;
+    root.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      if (canvas._chart) return;
+      const spec = JSON.parse(document.getElementById(canvas.dataset.chart).textContent);
+      canvas._chart = new Chart(canvas, {
+        type: spec.type || "bar",
+        data: { labels: spec.labels, datasets: spec.datasets },
+        options: Object.assign({
+          responsive: true, maintainAspectRatio: false,
+          plugins: { legend: { display: spec.datasets.length > 1, position: "bottom" } },
+          scales: spec.type === "doughnut" ? {} : { y: { beginAtZero: true, ticks: { callback: function (v) { return (spec.prefix || "") + compact.format(v); } } } },
+        }, spec.options || {}),
+      });
+    });
+  }
+
+  function init(root) {
+    const board = root.querySelector ? root.querySelector(".board[data-pipeline]") : null;
+    if (board) initBoard(board);
+    initCharts(root);
+    // bulk selection on lists
+    root.querySelectorAll && root.querySelectorAll("[data-select-all]").forEach(function (box) {
+      box.addEventListener("change", function () {
+        document.querySelectorAll("input[name=" + box.dataset.selectAll + "]").forEach(function (c) { c.checked = box.checked; });
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.body.addEventListener("htmx:load", function (e) {
+    const board = document.querySelector(".board[data-pipeline]");
+    if (board) initBoard(board);
+  });
+})();

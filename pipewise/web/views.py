@@ -1,0 +1,217 @@
+"""The workspace's own pages: My day, global search, sign-in pages, error pages."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q, Sum
+from django.http import HttpResponseServerError
+from django.shortcuts import render
+from django.template import loader
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.views.decorators.csrf import requires_csrf_token
+
+from pipewise.activities.choices import OPEN_TASK_STATUSES
+from pipewise.activities.forms import QuickCallForm, QuickTaskForm
+from pipewise.activities.permissions import activity_visible_to, task_visible_to
+from pipewise.customers.permissions import account_visible_to, contact_visible_to
+from pipewise.leads.permissions import lead_visible_to
+from pipewise.org.models import User
+from pipewise.org.selectors import user_and_reports_ids
+from pipewise.pipeline.choices import OpportunityStatus
+from pipewise.pipeline.permissions import opportunity_visible_to
+from pipewise.pipeline.selectors import opportunity_list, opportunity_totals
+from pipewise.web.templatetags.pipewise import money_symbol
+
+SEARCH_LIMIT = 8
+MY_DAY_TASKS = 40
+MY_DAY_DEALS = 12
+MY_DAY_ACTIVITIES = 10
+
+
+def people_in_view(request) -> tuple[list[int], User | None, list[User]]:
+    """Whose day is shown: mine, one of my reports', or my whole team's (``?person=team``)."""
+    user = request.user
+    team_ids = sorted(user_and_reports_ids(user))
+    team = list(User.objects.filter(pk__in=team_ids).order_by("first_name", "last_name"))
+    if len(team) <= 1:
+        return [user.pk], user, []
+    wanted = request.GET.get("person", "")
+    if wanted == "team":
+        return team_ids, None, team
+    if wanted.isdigit() and int(wanted) in team_ids:
+        person = next(p for p in team if p.pk == int(wanted))
+        return [person.pk], person, team
+    return [user.pk], user, team
+
+
+@login_required
+def my_day(request):
+    """Home page for every role: what is due, what is closing, what was done."""
+    user = request.user
+    people, person, team = people_in_view(request)
+    now = timezone.now()
+    end_of_today = timezone.make_aware(
+        datetime.datetime.combine(timezone.localdate(), datetime.time.max)
+    )
+    tasks = list(
+        task_visible_to(user)
+        .filter(assignee_id__in=people, status__in=OPEN_TASK_STATUSES, due_at__lte=end_of_today)
+        .select_related("assignee", "opportunity", "account", "contact", "lead")
+        .order_by("due_at", "id")[:MY_DAY_TASKS]
+    )
+    upcoming = list(
+        task_visible_to(user)
+        .filter(
+            assignee_id__in=people,
+            status__in=OPEN_TASK_STATUSES,
+            due_at__gt=end_of_today,
+            due_at__lte=end_of_today + datetime.timedelta(days=7),
+        )
+        .select_related("assignee")
+        .order_by("due_at", "id")[:8]
+    )
+    open_deals = opportunity_visible_to(user).filter(
+        owner_id__in=people, status=OpportunityStatus.OPEN
+    )
+    deals = list(opportunity_list(open_deals).order_by("close_date", "id")[:MY_DAY_DEALS])
+    activities = list(
+        activity_visible_to(user)
+        .filter(owner_id__in=people)
+        .select_related("owner", "opportunity", "account", "contact", "lead")
+        .order_by("-occurred_at", "-id")[:MY_DAY_ACTIVITIES]
+    )
+    totals = opportunity_totals(open_deals)
+    by_stage = list(
+        open_deals.order_by()
+        .values("stage__name", "stage__order", "pipeline__name")
+        .annotate(amount=Sum("amount"), count=Count("id"))
+        .order_by("pipeline__name", "stage__order")
+    )
+    overdue_count = sum(1 for t in tasks if t.due_at and t.due_at < now)
+    closing_this_month = open_deals.filter(
+        close_date__lte=timezone.localdate().replace(day=1) + datetime.timedelta(days=31)
+    ).aggregate(n=Count("id"))["n"]
+    chart = {
+        "type": "bar",
+        "labels": [row["stage__name"] for row in by_stage],
+        "datasets": [
+            {
+                "label": "Open amount",
+                "data": [float(row["amount"] or 0) for row in by_stage],
+                "backgroundColor": "#2f5bea",
+                "borderRadius": 4,
+            }
+        ],
+        "prefix": money_symbol(),
+    }
+    return render(
+        request,
+        "web/my_day.html",
+        {
+            "section": "my_day",
+            "title": "My day",
+            "person": person,
+            "team": team,
+            "person_param": request.GET.get("person", ""),
+            "tasks": tasks,
+            "upcoming": upcoming,
+            "deals": deals,
+            "activities": activities,
+            "totals": totals,
+            "overdue_count": overdue_count,
+            "closing_this_month": closing_this_month,
+            "chart": chart,
+            "now": now,
+            "call_form": QuickCallForm(user=user, prefix="call"),
+            "task_form": QuickTaskForm(user=user, prefix="task"),
+        },
+    )
+
+
+@login_required
+def search(request):
+    """One box for leads, accounts, contacts and deals; only what the user may see."""
+    user = request.user
+    q = request.GET.get("q", "").strip()
+    results = {}
+    if len(q) >= 2:
+        results = {
+            "opportunities": list(
+                opportunity_list(opportunity_visible_to(user))
+                .filter(Q(name__icontains=q) | Q(account__name__icontains=q))
+                .order_by("-id")[:SEARCH_LIMIT]
+            ),
+            "accounts": list(
+                account_visible_to(user)
+                .filter(Q(name__icontains=q) | Q(domain__icontains=q))
+                .select_related("owner", "territory")
+                .order_by("name", "id")[:SEARCH_LIMIT]
+            ),
+            "contacts": list(
+                contact_visible_to(user)
+                .filter(
+                    Q(last_name__icontains=q) | Q(first_name__icontains=q) | Q(email__icontains=q)
+                )
+                .select_related("account")
+                .order_by("last_name", "id")[:SEARCH_LIMIT]
+            ),
+            "leads": list(
+                lead_visible_to(user)
+                .filter(
+                    Q(last_name__icontains=q)
+                    | Q(first_name__icontains=q)
+                    | Q(company__icontains=q)
+                    | Q(email__icontains=q)
+                )
+                .select_related("owner")
+                .order_by("-id")[:SEARCH_LIMIT]
+            ),
+        }
+    found = sum(len(v) for v in results.values())
+    return render(
+        request,
+        "web/search.html",
+        {
+            "title": f"Search: {q}" if q else "Search",
+            "search_query": q,
+            "results": results,
+            "found": found,
+            "limit": SEARCH_LIMIT,
+        },
+    )
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("web:password_change_done")
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "registration/password_change_done.html"
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", {"title": "Page not found"}, status=404)
+
+
+def permission_denied(request, exception=None):
+    message = str(exception) if exception and str(exception) else ""
+    return render(
+        request, "403.html", {"title": "Not allowed", "message": message}, status=403
+    )
+
+
+@requires_csrf_token
+def server_error(request):
+    """A 500 page that needs nothing that might be broken (no database, no context)."""
+    template = loader.get_template("500.html")
+    return HttpResponseServerError(template.render({}))
