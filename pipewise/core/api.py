@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -16,14 +17,19 @@ from pipewise.core.concurrency import ConcurrentUpdate
 from pipewise.core.permissions import READ_ONLY_ROLE
 from pipewise.core.services import record_delete, record_restore
 
+IN_USE = "Other records still use this one, so it cannot be deleted; change them first."
+
 
 def exception_handler(exc, context):
     """Turn model/service validation errors into 400s with field-level messages.
 
-    A stale version answers 409 Conflict; a Django ``PermissionDenied`` 403.
+    A stale version answers 409 Conflict, and so does deleting a row that other
+    records still use; a Django ``PermissionDenied`` 403.
     """
     if isinstance(exc, ConcurrentUpdate):
         return Response(exc.message_dict, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        return Response({"detail": IN_USE}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             data = {
@@ -49,6 +55,7 @@ class HistoryEntrySerializer(serializers.Serializer):
 
 
 HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
+HISTORY_UNDIFFED = frozenset({"updated_at", "version"})
 
 
 def history_entries(record, limit: int = 200) -> list[dict]:
@@ -59,10 +66,7 @@ def history_entries(record, limit: int = 200) -> list[dict]:
     entries = []
     for index, row in enumerate(rows[:limit]):
         previous = rows[index + 1] if index + 1 < len(rows) else None
-        changes = {}
-        if previous is not None:
-            delta = row.diff_against(previous, excluded_fields=["updated_at", "version"])
-            changes = {c.field: [_plain(c.old), _plain(c.new)] for c in delta.changes}
+        changes = {} if previous is None else _changes(previous, row)
         entries.append(
             {
                 "history_id": row.history_id,
@@ -73,6 +77,19 @@ def history_entries(record, limit: int = 200) -> list[dict]:
             }
         )
     return entries
+
+
+def _changes(old, new) -> dict:
+    """Field: [old, new] for every tracked field that differs, including those no form
+    edits (status, stage dates, deleted_at), which ``diff_against`` leaves out."""
+    changes = {}
+    for field in new.tracked_fields:
+        if field.name in HISTORY_UNDIFFED:
+            continue
+        before, after = getattr(old, field.attname), getattr(new, field.attname)
+        if before != after:
+            changes[field.name] = [_plain(before), _plain(after)]
+    return changes
 
 
 def _plain(value):

@@ -61,7 +61,10 @@ class LeadSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        extra_kwargs = {"owner": {"required": False}}
+        extra_kwargs = {
+            "owner": {"required": False},
+            "score": {"min_value": 0, "max_value": 100},
+        }
 
 
 class LeadStatusSerializer(serializers.Serializer):

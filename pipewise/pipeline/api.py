@@ -162,7 +162,7 @@ class OpportunitySerializer(OpportunityListSerializer):
             "owner": {"required": False},
             "pipeline": {"required": False},
             "stage": {"required": False},
-            "amount": {"required": False},
+            "amount": {"required": False, "min_value": 0},
         }
 
     def validate(self, attrs):
