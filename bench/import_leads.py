@@ -1,15 +1,17 @@
 """Benchmark: ``pipewise import leads`` of a 100k-row CSV (run by hand, not in the suite).
 
-    PIPEWISE_VAR=/tmp/bench_import .venv/bin/python bench/import_leads.py [--rows 100000]
+    PIPEWISE_VAR=/tmp/bench_import .venv/bin/python bench/import_leads.py [--sizes 10000,100000]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/h_import PIPEWISE_VAR=/tmp/bench_import \
         .venv/bin/python bench/import_leads.py
 
 Generates a deterministic lead list (seeded) under /tmp, prepares a fresh
 database (SQLite under $PIPEWISE_VAR; and the PostgreSQL of $DATABASE_URL when
 set, flushed first) with the owners and territories the file names, then times
-the real command in a child process: a first import (everything created), the
-same file again (everything unchanged: the upsert path) and a dry run. Peak RSS
-is the child's own (``os.wait4``), so it shows whether memory stays flat.
+the real command in a child process at each size: a first import (everything
+created), the same file again (everything unchanged: the upsert path) and, at
+the largest size, a dry run. Peak RSS and CPU time are the child's own
+(``os.wait4``): compare the sizes to see that memory stays flat. The machine
+may be shared: CPU seconds show the cost even when wall-clock seconds do not.
 The target: 100k leads, validated and de-duplicated, in under 30 s on SQLite.
 """
 
@@ -118,8 +120,23 @@ def pipewise(env: dict, *args: str) -> None:
     )
 
 
+def create_postgres_database(url: str) -> None:
+    """Create the benchmark's PostgreSQL database if it is not there yet."""
+    from urllib.parse import urlparse
+
+    import psycopg
+
+    name = urlparse(url).path.lstrip("/")
+    server = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(server, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if exists.fetchone() is None:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
 def prepare_database(env: dict) -> None:
     if env.get("DATABASE_URL"):
+        create_postgres_database(env["DATABASE_URL"])
         pipewise(env, "migrate", "-v0")
         pipewise(env, "flush", "--no-input", "-v0")
     else:
@@ -137,68 +154,69 @@ def prepare_database(env: dict) -> None:
     )
 
 
-def timed_import(env: dict, path: Path, *extra: str) -> tuple[float, int, str]:
-    """Run the command in a child; return (seconds, the child's peak RSS in MiB, its summary)."""
+def timed_import(env: dict, path: Path, *extra: str) -> tuple[float, float, int, str]:
+    """Run the command in a child; return (seconds, its CPU seconds, its peak RSS in MiB, its
+    summary line)."""
+    command = [PYTHON, "-m", "pipewise.cli", "import", "leads", str(path), "-v0", *extra]
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
-        child = subprocess.Popen(
-            [PYTHON, "-m", "pipewise.cli", "import", "leads", str(path), "-v0", "--skip-checks"]
-            + list(extra),
-            env=env,
-            stdout=out,
-            stderr=err,
-        )
+        child = subprocess.Popen(command, env=env, stdout=out, stderr=err)
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        if child.returncode:
+        if os.waitstatus_to_exitcode(status):
             sys.exit(f"import failed:\n{err.read()[-3000:]}")
-        return seconds, usage.ru_maxrss // 1024, out.read().strip()
+        cpu = usage.ru_utime + usage.ru_stime
+        return seconds, cpu, usage.ru_maxrss // 1024, out.read().strip()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--sizes", default="10000,100000", help="rows per file, comma-separated")
     parser.add_argument("--seed", type=int, default=42)
     options = parser.parse_args()
+    sizes = [int(size) for size in options.sizes.split(",")]
 
     var = os.environ.get("PIPEWISE_VAR", "/tmp/bench_import")
     Path(var).mkdir(parents=True, exist_ok=True)
-    path = Path(f"/tmp/bench_leads_{options.rows}_{options.seed}.csv")
-    if not path.exists():
-        write_leads(path, options.rows, options.seed)
-    size = path.stat().st_size / 2**20
-
     databases = [("SQLite", {k: v for k, v in os.environ.items() if k != "DATABASE_URL"})]
     if os.environ.get("DATABASE_URL"):
         databases.append(("PostgreSQL", dict(os.environ)))
+    load_before = os.getloadavg()[0]
     results = []
     for label, env in databases:
         env = {**env, "PIPEWISE_VAR": var, "DJANGO_SETTINGS_MODULE": "pipewise.settings"}
-        prepare_database(env)
-        for step, extra in (
-            ("first import (create)", ()),
-            ("same file again (unchanged)", ()),
-            ("dry run", ("--dry-run",)),
-        ):
-            seconds, peak, summary = timed_import(env, path, *extra)
-            results.append((label, step, options.rows, seconds, peak, summary))
+        for size in sizes:
+            path = Path(f"/tmp/bench_leads_{size}_{options.seed}.csv")
+            if not path.exists():
+                write_leads(path, size, options.seed)
+            prepare_database(env)
+            runs = [("first import (create)", ()), ("same file again (unchanged)", ())]
+            if size == max(sizes):
+                runs.append(("dry run", ("--dry-run",)))
+            for step, extra in runs:
+                seconds, cpu, peak, summary = timed_import(env, path, *extra)
+                results.append((label, size, step, seconds, cpu, peak, summary))
 
-    print(f"\npipewise import leads — {options.rows} rows, {size:.1f} MiB CSV ({path})\n")
+    print(
+        f"\npipewise import leads (CSV, {len(COLUMNS)} columns; load average "
+        f"{load_before:.1f} → {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)\n"
+    )
     header = (
-        f"{'database':<11} {'run':<28} {'rows':>8} {'seconds':>8} {'rows/s':>8} {'peak RSS':>9}"
+        f"{'database':<11} {'rows':>7}  {'run':<28} {'seconds':>8} {'rows/s':>7} "
+        f"{'CPU s':>6} {'peak RSS':>9}"
     )
     print(header)
     print("-" * len(header))
-    for label, step, rows, seconds, peak, _ in results:
+    for label, size, step, seconds, cpu, peak, _ in results:
         print(
-            f"{label:<11} {step:<28} {rows:>8} {seconds:>8.1f} {rows / seconds:>8.0f} {peak:>6} MiB"
+            f"{label:<11} {size:>7}  {step:<28} {seconds:>8.1f} {size / seconds:>7.0f} "
+            f"{cpu:>6.1f} {peak:>5} MiB"
         )
-    print()
-    for label, step, *_, summary in results:
-        print(f"{label}, {step}: {summary}")
+    print("\n(seconds and CPU s: the whole command, including start-up; RSS: the child's peak)")
+    for label, size, step, *_, summary in results:
+        print(f"{label}, {size}, {step}: {summary}")
 
 
 if __name__ == "__main__":

@@ -85,6 +85,7 @@ EMPTY_FILE = "the file is empty: the first row must name the columns"
 NOT_UTF8 = "the file is not UTF-8 text; save it as 'CSV UTF-8' (or as XLSX)"
 NOT_XLSX = "the file cannot be read as an XLSX workbook: {error}"
 DATABASE_REFUSED = "the database refused the row: {error}"
+DATABASE_REFUSED_ROWS = "the database refused rows {first} to {last}: {error}"
 NOT_A_NUMBER = "{value!r} is not a whole number"
 NOT_AN_AMOUNT = "{value!r} is not an amount; write it like 1234.56 (no currency sign)"
 NEGATIVE_AMOUNT = "{value!r}: an amount cannot be negative"
@@ -449,6 +450,7 @@ class Row:
 
     number: int
     values: dict[str, Any]
+    existed: bool = False  # its key named a record when pass 1 checked it
     failed: bool = False
     bad: set[str] = field(default_factory=set)  # columns already reported
 
@@ -592,6 +594,7 @@ class TransferKind:
         existing = self.find_existing(keys, self.existing_fields_checked)
         for row in rows:
             record = existing.get(row.values.get(self.key_column))
+            row.existed = record is not None
             if record is not None and getattr(record, "deleted_at", None) is not None:
                 ctx.problem(
                     row,
@@ -798,10 +801,11 @@ class BulkWriter:
     100k-row file that costs more than the database's own work. This writer
     takes plain dicts (attribute name → value), fills the model's defaults,
     adapts dates, datetimes and decimals exactly as the database backend does,
-    and sends one prepared statement per batch. It makes no model instances and
+    and sends each batch at once (``COPY`` on PostgreSQL, one prepared
+    ``executemany`` elsewhere). It makes no model instances and
     sends no signals: the caller has applied the model's rules
     (``TransferKind.check_fields`` plus the app's normalisers) and writes the
-    history rows itself (``history_rows``).
+    history rows itself (``insert_history``).
     """
 
     def __init__(self, model: type[models.Model]):
@@ -838,6 +842,7 @@ class BulkWriter:
         marks = ", ".join(["%s"] * len(self.fields))
         table = quote(meta.db_table)
         self.insert_sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+        self.copy_sql = f"COPY {table} ({columns}) FROM STDIN"
         assignments = ", ".join(f"{quote(f.column)} = %s" for f in self.fields)
         self.update_sql = f"UPDATE {table} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
 
@@ -873,8 +878,21 @@ class BulkWriter:
     def insert(self, rows: list[dict[str, Any]]) -> None:
         """INSERT complete rows (see ``complete``); the database assigns their ids."""
         if rows:
-            with self.connection.cursor() as cursor:
-                cursor.executemany(self.insert_sql, [self._tuple(row) for row in rows])
+            self._send([self._tuple(row) for row in rows])
+
+    def _send(self, tuples: list[list[Any]]) -> None:
+        """One batch of new rows: ``COPY`` on PostgreSQL, a prepared INSERT elsewhere."""
+        with self.connection.cursor() as cursor:
+            if self.connection.vendor == "postgresql":
+                # The driver's COPY, with its errors turned into Django's (IntegrityError, ...).
+                with (
+                    self.connection.wrap_database_errors,
+                    cursor.cursor.copy(self.copy_sql) as copy,
+                ):
+                    for values in tuples:
+                        copy.write_row(values)
+            else:
+                cursor.executemany(self.insert_sql, tuples)
 
     def update(self, rows: list[dict[str, Any]]) -> None:
         """UPDATE whole rows (every column) by their ``pk``."""
@@ -905,16 +923,23 @@ class BulkWriter:
                 if value is not None:
                     values[position] = adapter(value)
             tuples.append(values)
-        with self.connection.cursor() as cursor:
-            cursor.executemany(self.insert_sql, tuples)
+        self._send(tuples)
+
+
+_last_datetime: list[Any] = [None, None]
 
 
 def _sqlite_utc_datetime(value: datetime.datetime) -> str:
     """What Django's SQLite backend stores for an aware datetime (naive UTC text), but fast
-    for the usual case of a value already in UTC."""
+    for the usual case of a value already in UTC (and the same value many times in a row)."""
+    if value is _last_datetime[0]:
+        return _last_datetime[1]
     if value.tzinfo is datetime.UTC:
-        return str(value.replace(tzinfo=None))
-    return str(timezone.make_naive(value, datetime.UTC))
+        text = value.isoformat(" ")[:-6]  # "2025-01-02 03:04:05[.ffffff]" without "+00:00"
+    else:
+        text = str(timezone.make_naive(value, datetime.UTC))
+    _last_datetime[:] = [value, text]
+    return text
 
 
 # --- registry -------------------------------------------------------------------------------
@@ -1110,7 +1135,7 @@ class Spool:
 
     def add(self, rows: list[Row]) -> None:
         if rows:
-            plain = [(row.number, row.values) for row in rows]
+            plain = [(row.number, row.values, row.existed) for row in rows]
             pickle.dump(plain, self.file, protocol=pickle.HIGHEST_PROTOCOL)
             self.batches += 1
             self.rows += len(rows)
@@ -1118,7 +1143,7 @@ class Spool:
     def __iter__(self) -> Iterator[list[Row]]:
         self.file.seek(0)
         for _ in range(self.batches):
-            yield [Row(number, values) for number, values in pickle.load(self.file)]
+            yield [Row(*fields) for fields in pickle.load(self.file)]
 
     def close(self) -> None:
         self.file.close()
@@ -1256,7 +1281,13 @@ def _write_rows(kind, spool, ctx, dry_run, progress):
         with transaction.atomic():
             with _progress(progress, label, spool.rows) as bar:
                 for rows in spool:
-                    kind.write_batch(rows, ctx)
+                    try:
+                        with transaction.atomic():
+                            kind.write_batch(rows, ctx)
+                    except IntegrityError as exc:  # e.g. a key taken by someone meanwhile
+                        first, last = rows[0].number, rows[-1].number
+                        message = DATABASE_REFUSED_ROWS.format(first=first, last=last, error=exc)
+                        ctx.problem(first, "-", message)
                     if bar is not None:
                         bar.update(len(rows))
             kind.finish_write(ctx)

@@ -143,9 +143,11 @@ class LeadKind(TransferKind):
     def write_batch(self, rows: list[Row], ctx: ImportContext) -> None:
         """Create and update a batch of leads in bulk, with history and status rows."""
         attnames, updatable = self.attnames, self.updatable_columns
+        # Only rows whose key pass 1 found can be updates; should a new key have been taken
+        # meanwhile, the database's unique external_id refuses the batch (and the import).
         current = find_by_keys(
             Lead._base_manager.values("pk", *self.leads.attnames, self.leads.pk),
-            (row.values["external_id"] for row in rows),
+            (row.values["external_id"] for row in rows if row.existed),
         )
         now = timezone.now()
         created: list[dict[str, Any]] = []
@@ -155,6 +157,7 @@ class LeadKind(TransferKind):
             lead = current.get(row.values["external_id"])
             if lead is None:
                 lead = self.leads.complete({attnames[n]: v for n, v in row.values.items()})
+                lead["updated_at"] = now
                 lead["email_normalised"] = normalise_email(lead["email"])
                 if lead["status"] == LeadStatus.CONVERTED:
                     lead["converted_at"] = lead["created_at"]

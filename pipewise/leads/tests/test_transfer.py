@@ -383,3 +383,26 @@ def test_export_takes_the_web_views_filtered_and_sorted_queryset(sales):
     view = Lead.objects.filter(rating__in=["warm", "hot"]).order_by("-rating")
     lines = export_text(get_kind("leads"), queryset=view).splitlines()
     assert [line.split(",")[2] for line in lines[1:]] == ["Bauer", "Smith"]  # warm, then hot
+
+
+def test_a_key_taken_between_checking_and_writing_refuses_the_import(people, tmp_path, monkeypatch):
+    from pipewise.leads.transfer import LeadKind
+
+    path = write_csv(
+        tmp_path / "leads.csv",
+        HEADER,
+        ["L-1", "A", "B", "", "", "", "ae"],
+        ["L-2", "C", "D", "", "", "", "ae"],
+    )
+    checked = LeadKind.check_batch
+
+    def someone_else_creates_l2(self, rows, ctx):
+        checked(self, rows, ctx)
+        lead_create(by=people.sdr, external_id="L-2", last_name="Other")
+
+    monkeypatch.setattr(LeadKind, "check_batch", someone_else_creates_l2)
+    before = snapshot()
+    problems = import_problems("leads", path)
+    assert problems[0].startswith("row 2, column -: the database refused rows 2 to 3:")
+    assert snapshot()["Lead"] == before["Lead"] + 1  # only the other person's lead
+    assert not Lead.objects.filter(external_id="L-1").exists()
