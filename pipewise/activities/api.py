@@ -118,6 +118,12 @@ class TaskSerializer(LinkedRecordsSerializer):
         return task.is_overdue()
 
 
+class TaskCompleteSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, help_text="The version you read; a stale one answers 409 Conflict."
+    )
+
+
 class TaskViewSet(RecordViewSet, viewsets.ModelViewSet):
     """Work to do by a date, with to-do items. Visible to the assignee, the creator and above."""
 
@@ -149,12 +155,14 @@ class TaskViewSet(RecordViewSet, viewsets.ModelViewSet):
             )
         serializer.instance = self.get_queryset().get(pk=task.pk)
 
-    @extend_schema(request=None, responses=TaskSerializer)
+    @extend_schema(request=TaskCompleteSerializer, responses=TaskSerializer)
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         """Mark the task done."""
         task = access_task(request.user, pk, for_write=True)
+        data = TaskCompleteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         task = task_complete(
-            task=task, by=request.user, expected_version=request.data.get("version")
+            task=task, by=request.user, expected_version=data.validated_data.get("version")
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=task.pk)).data)

@@ -103,6 +103,10 @@ class RecordActionsMixin:
     404 for records the user may not see.
     """
 
+    # Ids are numbers: anything else is not a route (actions look records up by
+    # ``pk`` themselves, and a non-numeric one would fail inside the query).
+    lookup_value_regex = "[0-9]+"
+
     def perform_destroy(self, instance):
         self.check_write_access(instance)
         record_delete(record=instance, by=self.request.user)

@@ -13,7 +13,7 @@ from pipewise.customers.models import Account, Contact
 from pipewise.leads.models import Lead, LeadStatusChange
 from pipewise.leads.services import lead_create
 from pipewise.pipeline.models import Opportunity, Pipeline, Stage, StageChange
-from tests.api.support import API
+from tests.api.support import API, ENTITIES
 
 
 @pytest.fixture
@@ -288,3 +288,28 @@ def test_it_refuses_to_complete_a_task_twice(api, people, book, unchanged):
         response = client.post(url, {})
     assert response.status_code == 400
     assert response.json() == {"status": ["This task is already done."]}
+
+
+# --- versions sent as form fields ----------------------------------------------------
+
+FORM_ACTIONS = [
+    ("opportunities", "ae", "move", {"stage": "Qualifying"}),
+    ("opportunities", "other", "win", {}),
+    ("opportunities", "mgr", "lose", {"reason": "No budget"}),
+    ("leads", "ae", "status", {"status": "working"}),
+    ("leads", "other", "convert", {}),
+    ("tasks", "ae", "complete", {}),
+]
+
+
+def test_it_reads_the_version_of_every_action_from_a_form_too(api, people, book, stages):
+    client = api.as_user(people.admin)
+    answers = []
+    for entity, key, action, body in FORM_ACTIONS:
+        record = ENTITIES[entity].model.objects.get(pk=book[entity][key].pk)
+        body = {k: stages[v].pk if v in stages else v for k, v in body.items()}
+        url = ENTITIES[entity].url(record.pk, action)
+        bad = client.post(url, {**body, "version": "latest"}, format="multipart")
+        good = client.post(url, {**body, "version": str(record.version)}, format="multipart")
+        answers.append((action, bad.status_code, list(bad.json()), good.status_code // 100))
+    assert answers == [(action, 400, ["version"], 2) for _, _, action, _ in FORM_ACTIONS]

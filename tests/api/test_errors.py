@@ -140,3 +140,21 @@ def test_it_answers_malformed_json_with_400(api, people, unchanged):
         )
     assert response.status_code == 400
     assert "JSON parse error" in response.json()["detail"]
+
+
+def test_it_answers_404_to_an_id_that_cannot_be_a_record(api, people):
+    client = api.as_user(people.admin)
+    actions = {
+        "leads": [("get", "duplicates"), ("post", "convert"), ("post", "status")],
+        "opportunities": [("post", "move"), ("post", "win"), ("post", "lose")],
+        "tasks": [("post", "complete")],
+    }
+    answers = {}
+    for pk in ("abc", "1e3", "-1", "99999999999999999999999"):
+        for entity, endpoint in ENTITIES.items():
+            calls = [("get", None), ("patch", None), ("delete", None)]
+            calls += [("get", "history"), ("post", "restore"), *actions.get(entity, [])]
+            for method, action in calls:
+                url = endpoint.url(pk, action)
+                answers[method, url] = getattr(client, method)(url, {}).status_code
+    assert set(answers.values()) == {404}, {k: v for k, v in answers.items() if v != 404}
