@@ -7,9 +7,9 @@
 Generates a deterministic lead list (seeded) under /tmp, prepares a fresh
 database (SQLite under $PIPEWISE_VAR; and the PostgreSQL of $DATABASE_URL when
 set, flushed first) with the owners and territories the file names, then times
-the real command in a child process at each size: a first import (everything
-created), the same file again (everything unchanged: the upsert path) and, at
-the largest size, a dry run. Peak RSS and CPU time are the child's own
+the real commands in a child process at each size: a first import (everything
+created), the same file again (everything unchanged: the upsert path), a dry
+run, and an export of the leads to CSV and to XLSX. Peak RSS and CPU time are the child's own
 (``os.wait4``): compare the sizes to see that memory stays flat. The machine
 may be shared: CPU seconds show the cost even when wall-clock seconds do not.
 The target: 100k leads, validated and de-duplicated, in under 30 s on SQLite.
@@ -154,10 +154,10 @@ def prepare_database(env: dict) -> None:
     )
 
 
-def timed_import(env: dict, path: Path, *extra: str) -> tuple[float, float, int, str]:
-    """Run the command in a child; return (seconds, its CPU seconds, its peak RSS in MiB, its
-    summary line)."""
-    command = [PYTHON, "-m", "pipewise.cli", "import", "leads", str(path), "-v0", *extra]
+def timed(env: dict, *arguments: str) -> tuple[float, float, int, str]:
+    """Run ``pipewise ARGUMENTS`` in a child; return (seconds, its CPU seconds, its peak RSS in
+    MiB, its summary line)."""
+    command = [PYTHON, "-m", "pipewise.cli", *arguments, "-v0"]
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         child = subprocess.Popen(command, env=env, stdout=out, stderr=err)
@@ -192,11 +192,16 @@ def main() -> None:
             if not path.exists():
                 write_leads(path, size, options.seed)
             prepare_database(env)
-            runs = [("first import (create)", ()), ("same file again (unchanged)", ())]
-            if size == max(sizes):
-                runs.append(("dry run", ("--dry-run",)))
-            for step, extra in runs:
-                seconds, cpu, peak, summary = timed_import(env, path, *extra)
+            leads = ("import", "leads", str(path))
+            runs = [
+                ("import (all created)", leads),
+                ("same file again (unchanged)", leads),
+                ("dry run", (*leads, "--dry-run")),
+                ("export CSV", ("export", "leads", "-o", "/tmp/bench_export.csv")),
+                ("export XLSX", ("export", "leads", "-o", "/tmp/bench_export.xlsx")),
+            ]
+            for step, arguments in runs:
+                seconds, cpu, peak, summary = timed(env, *arguments)
                 results.append((label, size, step, seconds, cpu, peak, summary))
 
     print(
@@ -214,9 +219,10 @@ def main() -> None:
             f"{label:<11} {size:>7}  {step:<28} {seconds:>8.1f} {size / seconds:>7.0f} "
             f"{cpu:>6.1f} {peak:>5} MiB"
         )
-    print("\n(seconds and CPU s: the whole command, including start-up; RSS: the child's peak)")
+    print("\n(seconds and CPU s: the whole command, start-up included; peak RSS: the child's)")
     for label, size, step, *_, summary in results:
-        print(f"{label}, {size}, {step}: {summary}")
+        if summary:
+            print(f"{label}, {size}, {step}: {summary}")
 
 
 if __name__ == "__main__":

@@ -215,6 +215,8 @@ def moment(value: Any) -> datetime.datetime:
             result = datetime.datetime.fromisoformat(raw)
         except ValueError:
             raise CellError(NOT_A_DATETIME.format(value=raw)) from None
+    if result.tzinfo is datetime.UTC:
+        return result
     if timezone.is_naive(result):
         result = timezone.make_aware(result)
     return result.astimezone(datetime.UTC)
@@ -657,12 +659,20 @@ class TransferKind:
         fast this way.
         """
         values, bad = row.values, row.bad
-        for name, model_field, max_length in self.field_checks:
+        for name, model_field, max_length, validators in self.field_checks:
             value = values.get(name)
             if value is None or name in bad:
                 continue
             if max_length is not None and len(value) <= max_length and "\x00" not in value:
                 continue
+            if validators is not None:
+                # A text cell: the field's validators are all ``Field.clean`` would run.
+                try:
+                    for validator in validators:
+                        validator(value)
+                    continue
+                except ValidationError:
+                    pass  # ``Field.clean`` below gives the messages, as a form would
             try:
                 model_field.clean(value, None)
             except ValidationError as exc:
@@ -670,8 +680,9 @@ class TransferKind:
                     ctx.problem(row, name, message)
 
     @cached_property
-    def field_checks(self) -> list[tuple[str, models.Field, int | None]]:
-        """Per plain column: its model field and, for plain text, the length to test fast.
+    def field_checks(self) -> list[tuple[str, models.Field, int | None, list | None]]:
+        """Per plain column: its model field; for plain text the length to test fast; for
+        any text field its validators (to run them without ``Field.clean``'s overhead).
 
         Left out: a choice column whose parser only returns the field's own
         choices, and a date or datetime column whose field has no validators
@@ -695,13 +706,22 @@ class TransferKind:
             if isinstance(model_field, models.DateField) and not validators:
                 if column.parse in (date, moment):
                     continue
-            plain_text = (
-                type(model_field) is models.CharField
+            text_field = (
+                isinstance(model_field, models.CharField)
                 and not model_field.choices
-                and validators <= {MaxLengthValidator, ProhibitNullCharactersValidator}
+                and column.parse in (text, lower_text)
             )
+            plain_text = type(model_field) is models.CharField and validators <= {
+                MaxLengthValidator,
+                ProhibitNullCharactersValidator,
+            }
             checks.append(
-                (column.name, model_field, model_field.max_length if plain_text else None)
+                (
+                    column.name,
+                    model_field,
+                    model_field.max_length if text_field and plain_text else None,
+                    list(model_field.validators) if text_field else None,
+                )
             )
         return checks
 
@@ -926,19 +946,21 @@ class BulkWriter:
         self._send(tuples)
 
 
-_last_datetime: list[Any] = [None, None]
+_datetime_texts: dict[datetime.datetime, str] = {}
 
 
 def _sqlite_utc_datetime(value: datetime.datetime) -> str:
-    """What Django's SQLite backend stores for an aware datetime (naive UTC text), but fast
-    for the usual case of a value already in UTC (and the same value many times in a row)."""
-    if value is _last_datetime[0]:
-        return _last_datetime[1]
-    if value.tzinfo is datetime.UTC:
-        text = value.isoformat(" ")[:-6]  # "2025-01-02 03:04:05[.ffffff]" without "+00:00"
-    else:
-        text = str(timezone.make_naive(value, datetime.UTC))
-    _last_datetime[:] = [value, text]
+    """What Django's SQLite backend stores for an aware datetime (naive UTC text), but fast:
+    a lead's ``created_at`` is written to the lead, its history and its status row."""
+    text = _datetime_texts.get(value)
+    if text is None:
+        if len(_datetime_texts) > 10_000:
+            _datetime_texts.clear()
+        if value.tzinfo is datetime.UTC:
+            text = value.isoformat(" ")[:-6]  # "2025-01-02 03:04:05[.ffffff]" less "+00:00"
+        else:
+            text = str(timezone.make_naive(value, datetime.UTC))
+        _datetime_texts[value] = text
     return text
 
 

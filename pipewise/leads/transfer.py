@@ -145,8 +145,9 @@ class LeadKind(TransferKind):
         attnames, updatable = self.attnames, self.updatable_columns
         # Only rows whose key pass 1 found can be updates; should a new key have been taken
         # meanwhile, the database's unique external_id refuses the batch (and the import).
+        # The rows are locked, as ``lock_current`` does, so that no edit made meanwhile is lost.
         current = find_by_keys(
-            Lead._base_manager.values("pk", *self.leads.attnames, self.leads.pk),
+            Lead._base_manager.select_for_update().values("pk", *self.leads.attnames, "id"),
             (row.values["external_id"] for row in rows if row.existed),
         )
         now = timezone.now()
@@ -156,8 +157,9 @@ class LeadKind(TransferKind):
         for row in rows:
             lead = current.get(row.values["external_id"])
             if lead is None:
-                lead = self.leads.complete({attnames[n]: v for n, v in row.values.items()})
+                lead = {attnames[name]: value for name, value in row.values.items()}
                 lead["updated_at"] = now
+                lead = self.leads.complete(lead)
                 lead["email_normalised"] = normalise_email(lead["email"])
                 if lead["status"] == LeadStatus.CONVERTED:
                     lead["converted_at"] = lead["created_at"]

@@ -1,6 +1,9 @@
 """``pipewise export KIND``: write every record of a kind as CSV (to stdout or a file) or
 XLSX, in the columns ``pipewise import`` reads back (see docs/import.md)."""
 
+import os
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
 
 from pipewise.core.transfer import FORMATS, detect_format, export_records, get_kind, kind_names
@@ -35,7 +38,11 @@ class Command(BaseCommand):
         progress = getattr(self.stderr, "_out", self.stderr) if verbosity > 0 else None
         transfer_kind = get_kind(kind)
         if output is None:
-            export_records(transfer_kind, _Stdout(self.stdout), fmt=fmt, progress=progress)
+            try:
+                export_records(transfer_kind, _Stdout(self.stdout), fmt=fmt, progress=progress)
+            except BrokenPipeError:
+                # The reader stopped early (``pipewise export leads | head``): not an error.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return
         if fmt == "xlsx":
             count = export_records(transfer_kind, output, fmt=fmt, progress=progress)
