@@ -347,3 +347,28 @@ def test_it_refuses_to_convert_a_lead_into_an_account_the_user_cannot_see(
         )
     assert response.status_code == 400
     assert "Invalid pk" in response.json()["account"][0]
+
+
+# Search terms that match the book's ``other`` record of each entity (owned by other_ae).
+OTHER_SEARCH = {
+    "accounts": "Pacific",
+    "contacts": "Lee",
+    "leads": "Smith",
+    "opportunities": "Pacific",
+    "activities": "Intro",
+    "tasks": "Call back",
+}
+
+
+def test_it_never_widens_the_visible_set_by_searching_or_filtering(api, people, book):
+    found = {}
+    for entity, endpoint in ENTITIES.items():
+        owner = "assignee" if entity == "tasks" else "owner"
+        for params in ({"search": OTHER_SEARCH[entity]}, {owner: people.other_ae.pk}):
+            response = api.as_user(people.ae).get(endpoint.url(), params)
+            assert response.status_code == 200, (entity, params, response.content)
+            found[entity, str(params)] = [row["id"] for row in response.json()["results"]]
+        # the same search as admin does find it: the term is right
+        response = api.as_user(people.admin).get(endpoint.url(), {"search": OTHER_SEARCH[entity]})
+        assert book[entity]["other"].pk in {row["id"] for row in response.json()["results"]}
+    assert {key: ids for key, ids in found.items() if ids} == {}
