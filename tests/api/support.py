@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.db.models import Sum
+from django.db.models import Count, Sum
 
 from pipewise.activities.models import Activity, Task
 from pipewise.customers.models import Account, Contact
@@ -54,9 +54,8 @@ def database_state() -> dict[str, tuple]:
     for model in apps.get_models():
         if not model.__module__.startswith("pipewise."):
             continue
-        rows = model._base_manager.all()
-        versions = None
+        totals = {"rows": Count("pk")}
         if any(f.name == "version" for f in model._meta.concrete_fields):
-            versions = rows.aggregate(total=Sum("version"))["total"]
-        state[model._meta.label] = (rows.count(), versions)
+            totals["versions"] = Sum("version")
+        state[model._meta.label] = tuple(model._base_manager.aggregate(**totals).values())
     return state
