@@ -14,6 +14,7 @@ from pipewise.org.api import (
     UserViewSet,
 )
 from pipewise.pipeline.api import OpportunityViewSet, PipelineViewSet, StageViewSet
+from pipewise.reports.api import KpiViewSet
 
 router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")
@@ -30,5 +31,6 @@ router.register("stages", StageViewSet, basename="stage")
 router.register("opportunities", OpportunityViewSet, basename="opportunity")
 router.register("activities", ActivityViewSet, basename="activity")
 router.register("tasks", TaskViewSet, basename="task")
+router.register("kpis", KpiViewSet, basename="kpi")
 
 urlpatterns = router.urls

@@ -1,0 +1,103 @@
+"""KPIs of selling work: how many calls, e-mails, meetings and demos, and per rep per week."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Count, Min
+from django.utils import timezone
+
+from pipewise.reports.choices import Dimension, Filter, Unit
+from pipewise.reports.kpis.base import AggregateKpi, Group, Kpi, divide, grouped, register
+from pipewise.reports.kpis.subjects import ACTIVITIES, REPS
+
+ACTIVITY_PERIOD = (
+    "from/to select activities by the day they happened (occurred_at); month groups by the "
+    "same date."
+)
+
+
+@register
+class ActivityCount(AggregateKpi):
+    """How much selling work was done, by type: the input side of the funnel that a
+    manager can coach directly."""
+
+    key = "activity_count"
+    name = "Activities"
+    unit = Unit.COUNT
+    definition = "The number of activities (calls, e-mails, meetings, demos, notes) in the period."
+    formula = "count of activities with occurred_at in the period"
+    period_rule = ACTIVITY_PERIOD
+    edge_cases = "No activities: 0. Deleted activities are not counted."
+    subject = ACTIVITIES
+    date_field = "occurred_at"
+    filters = (Filter.OWNER, Filter.TEAM, Filter.ACTIVITY_TYPE)
+    dimensions = (Dimension.OWNER, Dimension.TEAM, Dimension.ACTIVITY_TYPE, Dimension.MONTH)
+
+    def aggregates(self, query):
+        return {"activities": Count("pk")}
+
+    def value(self, row, query):
+        return row["activities"] or 0
+
+
+@register
+class ActivitiesPerRepPerWeek(Kpi):
+    """The activity rate a manager compares with the team's activity targets (e.g. 40 calls
+    a week): reps who logged nothing pull the average down, as they should."""
+
+    key = "activities_per_rep_per_week"
+    name = "Activities per rep per week"
+    unit = Unit.PER_WEEK
+    definition = (
+        "The activities logged by reps in the period, divided by the number of reps and by the "
+        "number of weeks in the period. Reps are the active people holding a selling role "
+        "(SDR, account executive, customer success, partner manager) whose records you see."
+    )
+    formula = "activities owned by reps ÷ reps ÷ (days in the period ÷ 7)"
+    period_rule = (
+        "from/to give the weeks (days ÷ 7); without 'from' the period starts on the day of the "
+        "first activity, without 'to' it ends today."
+    )
+    edge_cases = (
+        "No reps, or no dates and no activities: null. Reps with no activities count (as 0). "
+        "Activities of people without a selling role (e.g. managers) are left out. Filter by "
+        "activity_type for calls (or meetings …) per rep per week."
+    )
+    filters = (Filter.OWNER, Filter.TEAM, Filter.ACTIVITY_TYPE)
+    dimensions = (Dimension.OWNER, Dimension.TEAM)
+    max_dimensions = 1
+
+    def evaluate(self, query):
+        people = {k: v for k, v in query.filters.items() if k in (Filter.OWNER, Filter.TEAM)}
+        reps = REPS.records(query.user, people)
+        activities = (
+            ACTIVITIES.records(query.user, query.filters)
+            .filter(query.period.q("occurred_at"))
+            .filter(owner__in=reps.order_by().values("pk"))
+        )
+        totals = activities.order_by().aggregate(activities=Count("pk"), first=Min("occurred_at"))
+        weeks = self.weeks(query, totals["first"])
+        value = divide(divide(totals["activities"], reps.count()), weeks)
+        if not query.group_by:
+            return value, []
+        dimension = query.group_by[0]
+        headcount = grouped(reps, REPS, [dimension], None, {"reps": Count("pk")})
+        done = grouped(activities, ACTIVITIES, [dimension], None, {"activities": Count("pk")})
+        return value, [
+            Group(
+                key[0], divide(divide(done.get(key, {}).get("activities", 0), row["reps"]), weeks)
+            )
+            for key, row in sorted(
+                headcount.items(), key=lambda item: (item[0][0] is None, item[0])
+            )
+        ]
+
+    def weeks(self, query, first_activity: datetime.datetime | None):
+        start = query.period.start
+        if start is None and first_activity is not None:
+            start = timezone.localdate(first_activity)
+        if start is None:
+            return None
+        end = query.period.end or timezone.localdate()
+        return divide((end - start).days + 1, 7)
