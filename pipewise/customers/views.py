@@ -106,7 +106,11 @@ def account_detail(request, pk):
             "opportunity_totals": opportunity_totals(opportunities.filter(status="open")),
             "activities": list(
                 activity_visible_to(user)
-                .filter(account=account)
+                .filter(
+                    Q(account=account)
+                    | Q(opportunity_id__in=opportunities.values("pk"))
+                    | Q(contact_id__in=account.contacts.values("pk"))
+                )
                 .select_related("owner", "opportunity", "account", "contact", "lead")
                 .order_by("-occurred_at")[:RELATED_LIMIT]
             ),
@@ -182,7 +186,7 @@ def contact_list(request):
         request,
         contacts.select_related("owner", "account"),
         sort_options=CONTACT_SORTS,
-        default_sort="name",
+        default_sort="-id",
     )
     return render(
         request,

@@ -58,7 +58,7 @@ def lead_list(request):
         request,
         leads.select_related("owner", "territory"),
         sort_options=LEAD_SORTS,
-        default_sort="-created",
+        default_sort="-id",
     )
     return render(
         request,

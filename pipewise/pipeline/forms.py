@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.urls import reverse_lazy
 
 from pipewise.catalog.models import Product
@@ -115,7 +116,7 @@ class StageForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["probability"].max_value = 100
+        self.fields["probability"].validators.append(MaxValueValidator(100))
         self.fields["probability"].widget.attrs["max"] = 100
 
 

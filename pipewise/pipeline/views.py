@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from pipewise.activities.permissions import activity_visible_to, task_visible_to
 from pipewise.core.api import history_entries
+from pipewise.core.concurrency import ConcurrentUpdate
 from pipewise.core.services import configuration_save
 from pipewise.org.models import User
 from pipewise.org.permissions import can_change_owned
@@ -78,7 +79,7 @@ def opportunity_list_view(request):
         request,
         opportunity_list(filtered),
         sort_options=OPPORTUNITY_SORTS,
-        default_sort="-created",
+        default_sort="-id",
     )
     pipeline_id = request.GET.get("pipeline", "")
     stages = Stage.objects.select_related("pipeline").order_by("pipeline__name", "order")
@@ -243,7 +244,7 @@ def opportunity_move(request, pk):
             )
         except ValidationError as exc:
             message = " ".join(exc.messages)
-            if getattr(exc, "code", "") == "stale":
+            if isinstance(exc, ConcurrentUpdate):
                 message = (
                     "Someone else changed this deal since the board was loaded; "
                     "it was not moved. Reload the board to see the current state."

@@ -27,7 +27,7 @@ from pipewise.pipeline.selectors import opportunity_list, opportunity_totals
 from pipewise.web.templatetags.pipewise import money_symbol
 
 SEARCH_LIMIT = 8
-MY_DAY_TASKS = 40
+MY_DAY_TASKS = 25
 MY_DAY_DEALS = 12
 MY_DAY_ACTIVITIES = 10
 
@@ -57,12 +57,17 @@ def my_day(request):
     end_of_today = timezone.make_aware(
         datetime.datetime.combine(timezone.localdate(), datetime.time.max)
     )
-    tasks = list(
-        task_visible_to(user)
-        .filter(assignee_id__in=people, status__in=OPEN_TASK_STATUSES, due_at__lte=end_of_today)
-        .select_related("assignee", "opportunity", "account", "contact", "lead")
-        .order_by("due_at", "id")[:MY_DAY_TASKS]
+    due_tasks = task_visible_to(user).filter(
+        assignee_id__in=people, status__in=OPEN_TASK_STATUSES, due_at__lte=end_of_today
     )
+    tasks = list(
+        due_tasks.select_related("assignee", "opportunity", "account", "contact", "lead").order_by(
+            "due_at", "id"
+        )[:MY_DAY_TASKS]
+    )
+    # Two index range counts (assignee, status, due_at): bounded by the people shown.
+    due_count = due_tasks.count()
+    overdue_count = due_tasks.filter(due_at__lt=now).count()
     upcoming = list(
         task_visible_to(user)
         .filter(
@@ -91,7 +96,6 @@ def my_day(request):
         .annotate(amount=Sum("amount"), count=Count("id"))
         .order_by("pipeline__name", "stage__order")
     )
-    overdue_count = sum(1 for t in tasks if t.due_at and t.due_at < now)
     closing_this_month = open_deals.filter(
         close_date__lte=timezone.localdate().replace(day=1) + datetime.timedelta(days=31)
     ).aggregate(n=Count("id"))["n"]
@@ -123,6 +127,8 @@ def my_day(request):
             "activities": activities,
             "totals": totals,
             "overdue_count": overdue_count,
+            "due_count": due_count,
+            "more_tasks": max(0, due_count - len(tasks)),
             "closing_this_month": closing_this_month,
             "chart": chart,
             "now": now,

@@ -71,6 +71,8 @@
       const head = document.querySelector('[data-column-head="' + stageId + '"]');
       if (!head) return;
       head.querySelector("[data-count]").textContent = columns[stageId].count;
+      const word = head.querySelector("[data-count-word]");
+      if (word) word.textContent = columns[stageId].count === 1 ? "deal" : "deals";
       head.querySelector("[data-sum]").textContent = columns[stageId].amount;
     });
   }
