@@ -50,6 +50,12 @@ class Personas:
         return {name: value for name, value in vars(self).items() if isinstance(value, User)}
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Production hashes with argon2 (slow by design); tests need not pay for it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _person(username, roles, manager=None, territories=()):
     return user_save(
         username=username,

@@ -202,9 +202,10 @@ HUEY["consumer"] = {"workers": int(os.environ.get("HUEY_WORKERS", "2")), "worker
 
 # --- API ------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: a script with a bad token gets 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["pipewise.core.permissions.IsAuthenticatedWithRole"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -228,6 +229,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No online validator badge: the docs page must not call any outside host.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {
         "LeadStatusEnum": "pipewise.leads.choices.LeadStatus",
         "OutcomeEnum": "pipewise.pipeline.choices.OpportunityStatus",

@@ -64,6 +64,8 @@ class Activity(BusinessRecord, LinkedRecordMixin):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="activities"
     )
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
     class Meta:
         verbose_name_plural = "activities"
         indexes = [

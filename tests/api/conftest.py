@@ -24,12 +24,6 @@ import pytest
 from tests.api.support import database_state
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The personas' passwords are hashed with argon2 otherwise: seconds per test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def book(people, sales) -> dict[str, dict]:
     """``book[entity][key]``: three records per entity, as described above."""
