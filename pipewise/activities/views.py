@@ -77,6 +77,7 @@ def task_list(request):
         "status_choices": TaskStatus.choices,
         "priority_choices": TaskPriority.choices,
         "has_team": len(user_and_reports_ids(user)) > 1,
+        "show_assignee": scope != "mine",
         "people": User.objects.filter(pk__in=user_and_reports_ids(user)).order_by("first_name")
         if scope == "team"
         else [],
@@ -184,9 +185,14 @@ def task_complete_view(request, pk):
         error = " ".join(exc.messages)
         task.refresh_from_db()
     if request.htmx:
+        template = (
+            "activities/_task_table_row.html"
+            if request.POST.get("layout") == "table"
+            else "activities/_task_row.html"
+        )
         response = render(
             request,
-            "activities/_task_row.html",
+            template,
             {"task": task, "error": error, "show_assignee": request.POST.get("show_assignee")},
         )
         if error:

@@ -19,6 +19,7 @@ from pipewise.activities.forms import QuickCallForm, QuickTaskForm
 from pipewise.activities.permissions import activity_visible_to, task_visible_to
 from pipewise.customers.permissions import account_visible_to, contact_visible_to
 from pipewise.leads.permissions import lead_visible_to
+from pipewise.org.choices import Role
 from pipewise.org.models import User
 from pipewise.org.selectors import user_and_reports_ids
 from pipewise.pipeline.choices import OpportunityStatus
@@ -39,13 +40,21 @@ def people_in_view(request) -> tuple[list[int], User | None, list[User]]:
     team = list(User.objects.filter(pk__in=team_ids).order_by("first_name", "last_name"))
     if len(team) <= 1:
         return [user.pk], user, []
-    wanted = request.GET.get("person", "")
+    # A sales manager's day is the team's day unless they pick someone (or "me").
+    default = "team" if user.has_role(Role.SALES_MANAGER) else "me"
+    wanted = request.GET.get("person") or default
     if wanted == "team":
         return team_ids, None, team
     if wanted.isdigit() and int(wanted) in team_ids:
         person = next(p for p in team if p.pk == int(wanted))
         return [person.pk], person, team
     return [user.pk], user, team
+
+
+def _person_param(person, user) -> str:
+    if person is None:
+        return "team"
+    return "me" if person == user else str(person.pk)
 
 
 @login_required
@@ -120,7 +129,7 @@ def my_day(request):
             "title": "My day",
             "person": person,
             "team": team,
-            "person_param": request.GET.get("person", ""),
+            "person_param": _person_param(person, user),
             "tasks": tasks,
             "upcoming": upcoming,
             "deals": deals,

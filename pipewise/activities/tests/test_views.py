@@ -154,3 +154,17 @@ def test_activity_form_logs_and_returns(sales, people):
 def test_executives_do_not_log_calls(sales, people):
     response = signed_in(people.executive).post("/activities/quick-call/", {})
     assert response.status_code == 403
+
+
+def test_completing_a_row_of_the_task_list(sales, people):
+    client = signed_in(people.manager)
+    page = client.get("/tasks/", {"scope": "team"}).content.decode()
+    assert 'name="layout" value="table"' in page and "Assignee" in page
+    response = client.post(
+        f"/tasks/{sales.ae_task.pk}/complete/",
+        {"version": sales.ae_task.version, "layout": "table", "show_assignee": "1"},
+        HTTP_HX_REQUEST="true",
+    )
+    row = response.content.decode()
+    assert row.lstrip().startswith("<tr") and "bi-check-circle-fill" in row
+    assert str(people.ae) in row

@@ -163,7 +163,7 @@ def field(bound, label=None, css="", size="", hide_label=False):
         attrs["class"] += " is-invalid"
         attrs["aria-invalid"] = "true"
         attrs["aria-describedby"] = f"{bound.auto_id}_errors"
-    elif bound.help_text:
+    elif bound.help_text and not hide_label:
         attrs["aria-describedby"] = f"{bound.auto_id}_help"
     return {
         "bound": bound,

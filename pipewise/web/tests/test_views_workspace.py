@@ -96,7 +96,8 @@ def test_my_day_shows_my_tasks_deals_and_activities(sales, people):
 def test_my_day_lets_a_manager_look_at_the_team(sales, people):
     task_create(by=people.ae, title="Urgent call for the AE", due_at=timezone.now())
     client = signed_in(people.manager)
-    mine = client.get("/").content.decode()
+    assert "Urgent call for the AE" in client.get("/").content.decode()  # team by default
+    mine = client.get("/?person=me").content.decode()
     assert "My whole team" in mine
     assert "Urgent call for the AE" not in mine
     team = client.get("/?person=team").content.decode()
