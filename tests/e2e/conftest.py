@@ -61,3 +61,15 @@ def screenshot(page):
         return path
 
     return take
+
+
+@pytest.fixture(autouse=True)
+def default_sales_process(transactional_db):
+    """The default sales process comes from a data migration; a transactional test's flush
+    can leave it out, so make sure it is there (the migration's own function, idempotent)."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("pipewise.pipeline.migrations.0002_default_process")
+    migration.create_default_process(apps, None)
