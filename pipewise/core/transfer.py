@@ -653,10 +653,10 @@ class TransferKind:
         The same checks ``full_clean`` makes field by field (``Field.clean``);
         relations were checked when their references were resolved. Rules the
         cell's parser already guarantees are not run twice (see
-        ``field_checks``), and a plain text field's rules (its length, no NUL
-        character) are tried with a fast test first; only a cell that fails it
-        goes through ``Field.clean`` for the exact message. 100k-row files stay
-        fast this way.
+        ``field_checks``); a text field's validators run directly, and a plain
+        text field's (its length, no NUL character) as one fast test. Only a
+        cell that fails goes through ``Field.clean``, for the exact messages.
+        100k-row files stay fast this way.
         """
         values, bad = row.values, row.bad
         for name, model_field, max_length, validators in self.field_checks:

@@ -20,7 +20,10 @@ alone (status won without a stage means the process's Won stage).
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from pipewise.core.transfer import (
+    REQUIRED,
     Column,
     ImportContext,
     NamedReference,
@@ -61,6 +64,10 @@ CLOSED_BEFORE_CREATED = "the deal cannot close before it was created ({created})
 OTHER_PROCESS = "an existing deal stays in its sales process ({pipeline!r})"
 OTHER_LEAD = "the lead an existing deal came from cannot be changed"
 CLOSED_KEEPS = "a closed deal keeps its {column}; reopen it in Pipewise to change it"
+CLOSE_DATE_IS_CLOSING_DAY = (
+    "a won or lost deal's close_date is the day it closed ({day}); "
+    "leave it empty or make them agree"
+)
 
 UPDATABLE_FIELDS = EDITABLE_FIELDS - {"external_id"}
 
@@ -84,7 +91,7 @@ class OpportunityKind(ServiceKind):
         Column("pipeline", reference=NamedReference(Pipeline, "name", "sales process")),
         Column("stage", field=""),
         Column("amount", parse=amount),
-        Column("close_date", parse=date, required=True),
+        Column("close_date", parse=date),
         Column("status", parse=choice(OpportunityStatus), field=""),
         Column("lost_reason"),
         Column("source"),
@@ -196,30 +203,43 @@ class OpportunityKind(ServiceKind):
         return stage
 
     def _check_closing(self, row: Row, existing, stage: Stage, ctx) -> None:
-        """Won and lost deals: when they closed, and why a lost one was lost."""
+        """Won and lost deals: when they closed, and why a lost one was lost; open ones: when
+        they are expected to close."""
         values = row.values
         closed_at = values.get("closed_at")
         if stage.kind == StageKind.OPEN:
             if closed_at is not None:
                 ctx.problem(row, "closed_at", ONLY_WHEN_CLOSED)
+            if existing is None and "close_date" not in values and "close_date" not in row.bad:
+                ctx.problem(row, "close_date", REQUIRED.format(noun=self.noun))
             return
-        if existing is not None and existing.stage_id == stage.pk:
+        stays_closed = existing is not None and existing.stage_id == stage.pk
+        if stays_closed:
             for column, current in (
                 ("closed_at", existing.closed_at),
                 ("lost_reason", existing.lost_reason),
             ):
                 if column in values and values[column] != current:
                     ctx.problem(row, column, CLOSED_KEEPS.format(column=column))
-            return
-        if stage.kind == StageKind.LOST and not values.get("lost_reason"):
-            ctx.problem(row, "lost_reason", LOST_NEEDS_REASON)
-        if existing is None:
-            for column in ("created_at", "closed_at"):
-                if column not in values:
-                    ctx.problem(row, column, CLOSED_NEEDS)
-        created = values.get("created_at", existing.created_at if existing else None)
-        if closed_at is not None and created is not None and closed_at < created:
-            ctx.problem(row, "closed_at", CLOSED_BEFORE_CREATED.format(created=created.isoformat()))
+        else:
+            if stage.kind == StageKind.LOST and not values.get("lost_reason"):
+                ctx.problem(row, "lost_reason", LOST_NEEDS_REASON)
+            if existing is None:
+                for column in ("created_at", "closed_at"):
+                    if column not in values:
+                        ctx.problem(row, column, CLOSED_NEEDS)
+            created = values.get("created_at", existing.created_at if existing else None)
+            if closed_at is not None and created is not None and closed_at < created:
+                message = CLOSED_BEFORE_CREATED.format(created=created.isoformat())
+                ctx.problem(row, "closed_at", message)
+        # ``opportunity_move_stage`` makes a closed deal's close date the day it closed.
+        closing = existing.closed_at if stays_closed else closed_at
+        if existing is not None and closing is None:
+            closing = timezone.now()  # closed by this import, now
+        if closing is not None and "close_date" in values:
+            day = timezone.localdate(closing)
+            if values["close_date"] != day:
+                ctx.problem(row, "close_date", CLOSE_DATE_IS_CLOSING_DAY.format(day=day))
 
     # --- import: pass 2 ---------------------------------------------------------------
     def create(self, values, row, ctx):
@@ -228,6 +248,7 @@ class OpportunityKind(ServiceKind):
         fields["pipeline"] = self.pipelines[row.values["pipeline"]]
         if stage.kind == StageKind.OPEN:
             return opportunity_create(by=ctx.by, **{**fields, "stage": stage})
+        fields.setdefault("close_date", timezone.localdate(row.values["closed_at"]))
         deal = opportunity_create(
             by=ctx.by, **{**fields, "stage": self.first_open[stage.pipeline_id]}
         )

@@ -95,7 +95,7 @@ def test_it_builds_stage_history_from_created_at_and_closed_at(account, tmp_path
             "ae",
             "Lost",
             "300",
-            "2025-03-01",
+            "",
             "lost",
             "No budget",
             CREATED,
@@ -115,6 +115,10 @@ def test_it_builds_stage_history_from_created_at_and_closed_at(account, tmp_path
     ]
     won = Opportunity.objects.get(external_id="D-2")
     assert (won.status, won.amount, won.closed_at) == ("won", Decimal("2500.50"), utc(CLOSED))
+    assert Opportunity.objects.get(external_id="D-3").close_date == datetime.date(2025, 3, 14)
+    before = snapshot()
+    assert "0 were created, 0 were updated, 3 unchanged" in run_import("opportunities", path)
+    assert snapshot() == before
     assert won.forecast_category == "closed"
     lost = Opportunity.objects.get(external_id="D-3")
     assert (lost.status, lost.lost_reason) == ("lost", "No budget")
@@ -165,6 +169,15 @@ def test_it_builds_stage_history_from_created_at_and_closed_at(account, tmp_path
         (
             ["D-1", "X", "", "ae", "", "1", "2025-03-01", "", "", "", ""],
             "row 2, column account: required for a new opportunity",
+        ),
+        (
+            ["D-1", "X", "ACC-1", "ae", "", "1", "2025-06-30", "won", "", CREATED, CLOSED],
+            "row 2, column close_date: a won or lost deal's close_date is the day it closed "
+            "(2025-03-14)",
+        ),
+        (
+            ["D-1", "X", "ACC-1", "ae", "", "1", "", "", "", "", ""],
+            "row 2, column close_date: required for a new opportunity",
         ),
         (
             ["D-1", "X", "ACC-1", "ae", "", "1", "2025-03-01", "pending", "", "", ""],
