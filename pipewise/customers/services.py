@@ -45,7 +45,8 @@ CONTACT_FIELDS = frozenset(
 COUNTRY_CODE = "Use a two-letter ISO country code, e.g. DE or US."
 
 
-def _normalise_account_fields(fields: dict) -> dict:
+def normalise_account_fields(fields: dict) -> dict:
+    """Domain without scheme or www, country as an upper-case ISO code; shared with imports."""
     if "domain" in fields:
         domain = (fields["domain"] or "").strip().lower()
         for prefix in ("https://", "http://", "www."):
@@ -64,7 +65,7 @@ def account_create(*, by: User, **fields) -> Account:
     """Add a company we sell to (or might)."""
     fields.setdefault("owner", by)
     return record_create(
-        Account, by=by, fields=_normalise_account_fields(fields), allowed=ACCOUNT_FIELDS
+        Account, by=by, fields=normalise_account_fields(fields), allowed=ACCOUNT_FIELDS
     )
 
 
@@ -77,12 +78,13 @@ def account_update(
         record=account,
         by=by,
         expected_version=expected_version,
-        changes=_normalise_account_fields(changes),
+        changes=normalise_account_fields(changes),
         allowed=ACCOUNT_FIELDS,
     )
 
 
-def _normalise_contact_fields(fields: dict) -> dict:
+def normalise_contact_fields(fields: dict) -> dict:
+    """E-mail trimmed and lower-cased; shared with imports."""
     if fields.get("email"):
         fields["email"] = fields["email"].strip().lower()
     return fields
@@ -93,7 +95,7 @@ def contact_create(*, by: User, **fields) -> Contact:
     """Add a person at an account."""
     fields.setdefault("owner", by)
     return record_create(
-        Contact, by=by, fields=_normalise_contact_fields(fields), allowed=CONTACT_FIELDS
+        Contact, by=by, fields=normalise_contact_fields(fields), allowed=CONTACT_FIELDS
     )
 
 
@@ -106,6 +108,6 @@ def contact_update(
         record=contact,
         by=by,
         expected_version=expected_version,
-        changes=_normalise_contact_fields(changes),
+        changes=normalise_contact_fields(changes),
         allowed=CONTACT_FIELDS,
     )

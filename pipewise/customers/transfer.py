@@ -35,12 +35,12 @@ from pipewise.customers.permissions import account_visible_to, contact_visible_t
 from pipewise.customers.services import (
     ACCOUNT_FIELDS,
     CONTACT_FIELDS,
-    _normalise_account_fields,
-    _normalise_contact_fields,
     account_create,
     account_update,
     contact_create,
     contact_update,
+    normalise_account_fields,
+    normalise_contact_fields,
 )
 from pipewise.org.models import Segment, Territory
 
@@ -109,7 +109,7 @@ class AccountKind(ServiceKind):
         ]
 
     def normalise_row(self, row, ctx):
-        _normalise(row, ctx, _normalise_account_fields, ("domain", "country"))
+        _normalise(row, ctx, normalise_account_fields, ("domain", "country"))
 
     def create(self, values, row, ctx):
         return account_create(by=ctx.by, **values)
@@ -164,7 +164,7 @@ class ContactKind(ServiceKind):
         ]
 
     def normalise_row(self, row, ctx):
-        _normalise(row, ctx, _normalise_contact_fields, ("email",))
+        _normalise(row, ctx, normalise_contact_fields, ("email",))
 
     def create(self, values, row, ctx):
         return contact_create(by=ctx.by, **values)

@@ -17,7 +17,8 @@ TERRITORY_LEVEL = "A {level} belongs under a {parent_level}, not under a {got}."
 TERRITORY_ROOT = "A {level} needs a parent {parent_level}."
 
 
-def _clean_roles(roles: Iterable[str]) -> list[str]:
+def clean_roles(roles: Iterable[str]) -> list[str]:
+    """Role keys from free input (import cells, forms): trimmed, known, without repeats."""
     cleaned = []
     for role in roles:
         role = role.strip()
@@ -55,7 +56,7 @@ def user_save(
     password: str | None = None,
 ) -> User:
     """Create or update a person with their roles, manager, team and territories."""
-    role_keys = _clean_roles(roles)
+    role_keys = clean_roles(roles)
     if user is None:
         user = User(username=username)
     else:

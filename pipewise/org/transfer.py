@@ -27,7 +27,7 @@ from pipewise.core.transfer import (
 )
 from pipewise.org.choices import Role
 from pipewise.org.models import Team, Territory, User
-from pipewise.org.services import _clean_roles, user_save
+from pipewise.org.services import clean_roles, user_save
 
 UNKNOWN_MANAGER = "no user has the username or e-mail {key!r} (nor does a row of this file)"
 ROLE_ORDER = {role: index for index, role in enumerate(Role.values)}
@@ -99,7 +99,7 @@ class UserKind(ServiceKind):
         ctx.scratch["usernames"].add(row.values["username"])
         if "roles" in row.values:
             try:
-                row.values["roles"] = _clean_roles(row.values["roles"])
+                row.values["roles"] = clean_roles(row.values["roles"])
             except ValidationError as exc:
                 ctx.validation_error(row, exc)
         if "manager" in row.values:
