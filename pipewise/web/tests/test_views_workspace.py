@@ -177,3 +177,61 @@ def test_front_end_comes_from_our_own_static_files(people):
 @pytest.mark.parametrize("name", ["executive", "ae", "sdr", "ops", "marketing", "admin", "manager"])
 def test_every_role_gets_a_working_my_day(people, name):
     assert signed_in(getattr(people, name)).get("/").status_code == 200
+
+
+@pytest.mark.parametrize("sort", ["amount", "-amount", "close_date", "-created", "name"])
+def test_keyset_pages_cover_every_row_once_for_each_sort(sales, people, sort):
+    import itertools
+
+    for index in range(7):
+        opportunity_create(
+            by=people.ae,
+            name=f"Deal {index % 3}",
+            account=sales.ae_account,
+            amount=index % 2 * 1000,
+            close_date=timezone.localdate() + datetime.timedelta(days=index % 3),
+        )
+    from django.test import RequestFactory
+
+    from pipewise.pipeline.permissions import opportunity_visible_to
+    from pipewise.web.lists import keyset_page
+
+    sorts = {"amount": ("Amount", "amount"), "close_date": ("Close", "close_date"),
+             "created": ("Created", "created_at"), "name": ("Name", "name")}
+    queryset = opportunity_visible_to(people.ae)
+    seen, params = [], {"sort": sort}
+    for _ in itertools.count():
+        page = keyset_page(RequestFactory().get("/", params), queryset, sort_options=sorts,
+                           size=3)
+        seen.extend(row.pk for row in page.rows)
+        if not page.next_cursor:
+            break
+        params = {"sort": sort, "after": page.next_cursor}
+    assert sorted(seen) == sorted(queryset.values_list("pk", flat=True))
+    back = keyset_page(RequestFactory().get("/", {"sort": sort, "before": page.prev_cursor}),
+                       queryset, sort_options=sorts, size=3)
+    assert [row.pk for row in back.rows] == seen[-len(page.rows) - 3:-len(page.rows)]
+
+
+@pytest.mark.parametrize("sort", ["due", "-due"])
+def test_keyset_pages_handle_empty_sort_values(people, sort):
+    from django.test import RequestFactory
+
+    from pipewise.activities.permissions import task_visible_to
+    from pipewise.web.lists import keyset_page
+
+    for index in range(8):
+        due = None if index % 3 == 0 else timezone.now() + datetime.timedelta(hours=index % 4)
+        task_create(by=people.ae, title=f"T{index}", due_at=due)
+    queryset = task_visible_to(people.ae)
+    sorts = {"due": ("Due", "due_at")}
+    seen, params = [], {"sort": sort}
+    while True:
+        page = keyset_page(RequestFactory().get("/", params), queryset, sort_options=sorts,
+                           size=3)
+        seen.extend(row.pk for row in page.rows)
+        if not page.next_cursor:
+            break
+        params = {"sort": sort, "after": page.next_cursor}
+    assert sorted(seen) == sorted(queryset.values_list("pk", flat=True))
+    assert len(seen) == len(set(seen))
