@@ -15,6 +15,7 @@ from django.db.models import Count, Q, Sum
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -57,7 +58,7 @@ OPPORTUNITY_SORTS = {
     "close_date": ("Close date", "close_date"),
     "created": ("Created", "created_at"),
 }
-CARDS_PER_COLUMN = 20
+CARDS_PER_COLUMN = 15
 STALLED_DAYS = 30
 CLOSED_DAYS = 30
 
@@ -130,7 +131,9 @@ def _cards(deals, stage: Stage, after: int | None = None):
 
 
 def _card_context(request, pipeline, stages):
+    """What every card needs; URLs are built from one prefix (a reverse() per card is slow)."""
     return {
+        "opportunities_url": reverse("pipeline:list"),
         "today": timezone.localdate(),
         "stalled_before": timezone.now() - datetime.timedelta(days=STALLED_DAYS),
         "stages": stages,

@@ -96,7 +96,7 @@ def test_the_board_costs_the_same_for_more_deals(sales, people):
         response = client.get("/board/")
     assert len(many) == len(few)
     prospecting = response.context["columns"][0]
-    assert prospecting["count"] == 31 and len(prospecting["cards"]) == 20 and prospecting["more"]
+    assert prospecting["count"] == 31 and len(prospecting["cards"]) == 15 and prospecting["more"]
 
 
 def test_load_more_brings_the_next_cards(sales, people):
@@ -111,7 +111,7 @@ def test_load_more_brings_the_next_cards(sales, people):
         f"/board/{pipeline.pk}/stages/{stage('Prospecting').pk}/cards/",
         {"after": first[-1].pk},
     )
-    assert len(more.context["cards"]) == 6 and not more.context["more"]
+    assert len(more.context["cards"]) == 11 and not more.context["more"]
     assert not {c.pk for c in first} & {c.pk for c in more.context["cards"]}
 
 

@@ -137,6 +137,24 @@
     });
   }
 
+  // The stages of a card's "Move to" list are filled in when it is first used (one shared
+  // <template> instead of every stage on every card keeps the board page small).
+  function fillMoveSelect(select) {
+    if (select.dataset.filled) return;
+    const source = document.getElementById("stage-options");
+    if (!source) return;
+    source.content.querySelectorAll("option").forEach(function (option) {
+      if (option.value !== select.dataset.current) select.appendChild(option.cloneNode(true));
+    });
+    select.dataset.filled = "1";
+  }
+  ["focusin", "mousedown", "touchstart"].forEach(function (type) {
+    document.addEventListener(type, function (e) {
+      const select = e.target.closest && e.target.closest("select[data-move-select]");
+      if (select) fillMoveSelect(select);
+    }, true);
+  });
+
   // Keyboard alternative to dragging: a card's "Move to" select posts the same move.
   document.addEventListener("change", function (e) {
     const select = e.target.closest("select[data-move-select]");
