@@ -3,6 +3,7 @@
     .venv/bin/python bench/api_list.py                       # SQLite, 10k 100k 1M
     .venv/bin/python bench/api_list.py --db postgres         # PostgreSQL on 127.0.0.1
     .venv/bin/python bench/api_list.py --sizes 10000 100000  # fewer sizes
+    .venv/bin/python bench/api_list.py --suite web           # board, list, My day pages
 
 Each (database, size) runs in its own process with its own DATABASE_URL. For
 every scenario it times the request in-process (Django test client: URL
@@ -37,10 +38,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument(
+        "--suite",
+        choices=sorted(SUITES),
+        default="api",
+        help="api: GET /api/v1/opportunities/; web: board, list and My day pages",
+    )
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        run_worker(args.worker)
+        run_worker(args.worker, args.suite)
         return
     print(
         "| db | opportunities | scenario | queries | p50 ms | p95 ms | CPU p50 ms "
@@ -64,7 +71,7 @@ def main() -> None:
         else:
             env.pop("DATABASE_URL", None)
         result = subprocess.run(
-            [sys.executable, __file__, "--worker", str(size)],
+            [sys.executable, __file__, "--worker", str(size), "--suite", args.suite],
             env=env,
             cwd=ROOT,
             capture_output=True,
@@ -86,7 +93,31 @@ def _ensure_pg_database(name: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def run_worker(size: int) -> None:
+# Scenarios per suite: (label, username, url); url None = API page 20 by cursor.
+SUITES = {
+    "api": [
+        ("admin, first page", "bench-admin", "/api/v1/opportunities/"),
+        ("manager (8 reps), first page", "bench-manager-0", "/api/v1/opportunities/"),
+        ("rep, first page", "bench-rep-0-0", "/api/v1/opportunities/"),
+        (
+            "admin, open deals by close date",
+            "bench-admin",
+            "/api/v1/opportunities/?status=open&ordering=close_date",
+        ),
+        ("admin, page 20 (cursor)", "bench-admin", None),
+    ],
+    "web": [
+        ("board, manager (team)", "bench-manager-0", "/board/"),
+        ("board, admin (everyone)", "bench-admin", "/board/"),
+        ("opportunity list, manager", "bench-manager-0", "/opportunities/"),
+        ("opportunity list, admin", "bench-admin", "/opportunities/"),
+        ("My day, rep", "bench-rep-0-0", "/"),
+        ("My day, manager", "bench-manager-0", "/"),
+    ],
+}
+
+
+def run_worker(size: int, suite: str) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pipewise.settings")
     import django
@@ -101,22 +132,17 @@ def run_worker(size: int) -> None:
     from pipewise.org.models import User
 
     call_command("migrate", verbosity=0)
+    if suite == "web":  # pages need the static-file manifest (DEBUG is off)
+        call_command("collectstatic", interactive=False, verbosity=0)
     started = time.perf_counter()
     build(size, progress=lambda msg: print(msg, file=sys.stderr))
     print(f"  dataset ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
     scenarios = []
-    for label, username, query in [
-        ("admin, first page", "bench-admin", ""),
-        ("manager (8 reps), first page", "bench-manager-0", ""),
-        ("rep, first page", "bench-rep-0-0", ""),
-        ("admin, open deals by close date", "bench-admin", "?status=open&ordering=close_date"),
-        ("admin, page 20 (cursor)", "bench-admin", None),
-    ]:
+    for label, username, url in SUITES[suite]:
         client = Client()
         client.force_login(User.objects.get(username=username))
-        url = "/api/v1/opportunities/" + (query or "")
-        if query is None:
+        if url is None:
             url = "/api/v1/opportunities/"
             for _ in range(19):
                 url = client.get(url).json()["next"]
