@@ -43,6 +43,9 @@ class Stage(models.Model):
     order = models.PositiveSmallIntegerField()
     probability = models.PositiveSmallIntegerField(help_text="Chance of winning, 0–100 %.")
     kind = models.CharField(max_length=4, choices=StageKind.choices, default=StageKind.OPEN)
+    expected_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="expected duration in days"
+    )
 
     class Meta:
         ordering = ["pipeline", "order"]
