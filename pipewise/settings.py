@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "pipewise.catalog",
     "pipewise.pipeline",
     "pipewise.activities",
+    "pipewise.planning",
     "pipewise.reports",
     "pipewise.web",
 ]

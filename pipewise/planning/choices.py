@@ -1,0 +1,87 @@
+"""Metrics, period kinds, allocation methods and plan states of sales planning."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Metric(models.TextChoices):
+    """What a target counts. Each metric's actual is a KPI of the reports registry."""
+
+    WON_REVENUE = "won_revenue", "Booked revenue (won deals)"
+    WON_DEALS = "won_deals", "Won deals"
+    NEW_CUSTOMERS = "new_customers", "New customers"
+    UNITS = "units", "Units sold"
+    CALLS = "calls", "Calls"
+    MEETINGS = "meetings", "Meetings"
+    DEMOS = "demos", "Demos"
+
+
+# metric → (KPI key in pipewise.reports.kpis.registry, fixed KPI filters).
+METRIC_KPIS: dict[str, tuple[str, dict[str, str]]] = {
+    Metric.WON_REVENUE: ("won_revenue", {}),
+    Metric.WON_DEALS: ("won_deal_count", {}),
+    Metric.NEW_CUSTOMERS: ("new_customers", {}),
+    Metric.UNITS: ("won_units", {}),
+    Metric.CALLS: ("activity_count", {"activity_type": "call"}),
+    Metric.MEETINGS: ("activity_count", {"activity_type": "meeting"}),
+    Metric.DEMOS: ("activity_count", {"activity_type": "demo"}),
+}
+MONEY_METRICS = frozenset({Metric.WON_REVENUE})
+ACTIVITY_METRICS = frozenset({Metric.CALLS, Metric.MEETINGS, Metric.DEMOS})
+
+
+class Dimension(models.TextChoices):
+    """The members a target can be set for; a target may combine several (territory ×
+    product line). No member at all is the company's own target."""
+
+    USER = "user", "Person"
+    TEAM = "team", "Team"
+    TERRITORY = "territory", "Territory"
+    PRODUCT_LINE = "product_line", "Product line"
+    SEGMENT = "segment", "Segment"
+
+
+DIMENSIONS = tuple(Dimension.values)
+# The dimensions each metric's KPI can be narrowed by (activities know owners and teams).
+METRIC_DIMENSIONS: dict[str, frozenset[str]] = {
+    metric: frozenset(DIMENSIONS) for metric in Metric.values
+} | {metric: frozenset({Dimension.USER, Dimension.TEAM}) for metric in ACTIVITY_METRICS}
+
+
+class PeriodKind(models.TextChoices):
+    YEAR = "year", "Fiscal year"
+    QUARTER = "quarter", "Quarter"
+    MONTH = "month", "Month"
+
+
+PERIOD_MONTHS = {PeriodKind.YEAR: 12, PeriodKind.QUARTER: 3, PeriodKind.MONTH: 1}
+
+
+class AllocationMethod(models.TextChoices):
+    WEIGHTS = "weights", "By weights"
+    EQUAL = "equal", "Equal shares"
+    HISTORY = "history", "By historical share"
+
+
+class ProfileSource(models.TextChoices):
+    ENTERED = "entered", "Entered"
+    DERIVED = "derived", "Derived from history"
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted for review"
+    APPROVED = "approved", "Approved"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+
+
+EDITABLE_PLAN_STATUSES = frozenset({PlanStatus.DRAFT, PlanStatus.CHANGES_REQUESTED})
+
+# Growth check: a period's target below last year's is flagged; so is one whose seasonally
+# adjusted value falls below the previous period's by more than this share.
+GROWTH_TOLERANCE = "0.00"
+# How many years of won revenue a derived seasonality profile looks back by default.
+DEFAULT_HISTORY_YEARS = 2
+# A member's own history is used for its profile when it has at least this many won deals.
+MIN_DEALS_FOR_OWN_PROFILE = 12
