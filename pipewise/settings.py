@@ -7,6 +7,8 @@ Environment variables:
   DEBUG          "1"/"true" for development (default on for local use)
   ALLOWED_HOSTS  comma-separated host names
   EMAIL_URL      smtp://user:pass@host:port, or console:// (default)
+  HUEY_NAME      the worker queue's name (its key prefix in Redis; default "pipewise")
+  PIPEWISE_BASE_URL  the address in links of notification emails
   PIPEWISE_VAR   directory for the SQLite database, worker queue and uploads (default ./var)
 """
 
@@ -187,15 +189,18 @@ elif _email.scheme == "locmem":
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "pipewise@localhost")
+# Where links in notification emails point (the address people open Pipewise at).
+PIPEWISE_BASE_URL = os.environ.get("PIPEWISE_BASE_URL", "http://127.0.0.1:8000")
 
 # --- background worker (Huey) ---------------------------------------------
 _redis_url = os.environ.get("REDIS_URL")
+_huey_name = os.environ.get("HUEY_NAME", "pipewise")  # the queue's key prefix in Redis
 if _redis_url:
-    HUEY = {"huey_class": "huey.RedisHuey", "name": "pipewise", "url": _redis_url}
+    HUEY = {"huey_class": "huey.RedisHuey", "name": _huey_name, "url": _redis_url}
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
-        "name": "pipewise",
+        "name": _huey_name,
         "filename": str(VAR_DIR / "huey.sqlite3"),
     }
 HUEY["immediate"] = env_flag("HUEY_IMMEDIATE", False)

@@ -1,3 +1,5 @@
+import datetime
+
 from django.db import models
 
 
@@ -34,3 +36,52 @@ class TaskStatus(models.TextChoices):
 
 
 OPEN_TASK_STATUSES = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
+
+
+class TaskRecurrence(models.TextChoices):
+    NONE = "", "Does not repeat"
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+    MONTHLY = "monthly", "Monthly"
+
+
+class NotificationKind(models.TextChoices):
+    TASK_DUE_SOON = "task_due_soon", "Task due soon"
+    TASK_OVERDUE = "task_overdue", "Task overdue"
+    OPPORTUNITY_STALLED = "opportunity_stalled", "Opportunity stalled in its stage"
+    CLOSE_DATE_PASSED = "close_date_passed", "Close date passed while open"
+    ASSIGNED = "assigned", "Record assigned to you"
+    TEAM_DIGEST = "team_digest", "Daily digest of the team's overdue work and stalled deals"
+
+
+class SubjectType(models.TextChoices):
+    TASK = "task", "Task"
+    OPPORTUNITY = "opportunity", "Opportunity"
+    LEAD = "lead", "Lead"
+    TEAM = "team", "Team"
+
+
+class EmailState(models.TextChoices):
+    NOT_BY_EMAIL = "", "Not by email"
+    PENDING = "pending", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Could not be sent"
+
+
+DUE_SOON_LEAD_TIME = datetime.timedelta(hours=24)
+"""A task is "due soon" once its due time is this close (one reminder per due time)."""
+
+FIRST_SCAN_LOOKBACK = datetime.timedelta(days=1)
+"""How far back the very first scan looks for work that became due or stalled."""
+
+DEFAULT_STAGE_EXPECTED_DAYS = 30
+"""Days a deal may sit in a stage whose expected duration is not set before it is stalled."""
+
+DIGEST_HOUR = 7
+"""Local hour (TIME_ZONE) from which a manager's daily digest is sent (once per day)."""
+
+DIGEST_ITEMS = 10
+"""Records listed by name in a digest (the counts cover all of them)."""
+
+EMAIL_BY_DEFAULT = frozenset({NotificationKind.ASSIGNED, NotificationKind.TEAM_DIGEST})
+"""Kinds sent by email unless the user turns it off (every kind is in-app by default)."""

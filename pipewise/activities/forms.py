@@ -62,9 +62,7 @@ class ActivityForm(LinkedForm):
 
     type = forms.ChoiceField(choices=ActivityType.choices, initial=ActivityType.CALL)
     subject = forms.CharField(max_length=200)
-    outcome = forms.ChoiceField(
-        choices=[("", "—"), *ActivityOutcome.choices], required=False
-    )
+    outcome = forms.ChoiceField(choices=[("", "—"), *ActivityOutcome.choices], required=False)
     occurred_at = forms.DateTimeField(
         label="When",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -93,9 +91,7 @@ class QuickCallForm(LinkedForm):
     """My day's "log a call": who was called about what, and how it went."""
 
     subject = forms.CharField(max_length=200, initial="Call")
-    outcome = forms.ChoiceField(
-        choices=[("", "—"), *ActivityOutcome.choices], required=False
-    )
+    outcome = forms.ChoiceField(choices=[("", "—"), *ActivityOutcome.choices], required=False)
     duration_minutes = forms.IntegerField(min_value=0, required=False, label="Minutes")
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
@@ -236,4 +232,3 @@ def due_window(key: str):
         week_end = start + datetime.timedelta(days=7 - today.weekday())
         return {"due_at__gte": start, "due_at__lt": week_end}
     return {}
-

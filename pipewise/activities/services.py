@@ -2,14 +2,43 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime
+import logging
+import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.mail import EmailMessage, get_connection
+from django.db import connection, transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
-from pipewise.activities.choices import OPEN_TASK_STATUSES, TaskStatus
-from pipewise.activities.models import Activity, Task, TodoItem
+from pipewise.activities.choices import (
+    DEFAULT_STAGE_EXPECTED_DAYS,
+    DIGEST_HOUR,
+    DUE_SOON_LEAD_TIME,
+    EMAIL_BY_DEFAULT,
+    FIRST_SCAN_LOOKBACK,
+    OPEN_TASK_STATUSES,
+    EmailState,
+    NotificationKind,
+    SubjectType,
+    TaskRecurrence,
+    TaskStatus,
+)
+from pipewise.activities.models import (
+    Activity,
+    CalendarFeed,
+    Notification,
+    NotificationPreference,
+    ScanMark,
+    Task,
+    TodoItem,
+)
 from pipewise.core.concurrency import bump_version, lock_current
 from pipewise.core.services import record_create, record_update
 from pipewise.org.models import User
@@ -45,6 +74,7 @@ TASK_FIELDS = frozenset(
         "opportunity",
         "created_at",
         "status",
+        "recurrence",
     }
 )
 EDITABLE_TASK_FIELDS = TASK_FIELDS - {"status"}
@@ -100,12 +130,14 @@ def task_create(*, by: User | None, todos: Iterable[dict] = (), **fields) -> Tas
     task.full_clean()
     task.save()
     TodoItem.objects.bulk_create([_todo(task, i, item) for i, item in enumerate(todos)])
+    notify_on_assign(record=task, by=by, assignee=task.assignee, previous_id=None)
     return task
 
 
 @transaction.atomic
 def task_update(*, task: Task, by: User, expected_version: int | None = None, **changes) -> Task:
     """Re-assign, re-schedule or re-word a task."""
+    notify_on_assign(record=task, by=by, assignee=changes.get("assignee"))
     return record_update(
         record=task,
         by=by,
@@ -134,7 +166,11 @@ def task_set_todos(
 
 @transaction.atomic
 def task_complete(*, task: Task, by: User, expected_version: int | None = None) -> Task:
-    """Mark a task done (its open to-do items are left as they are, for the record)."""
+    """Mark a task done (its open to-do items are left as they are, for the record).
+
+    A repeating task gets its next occurrence, once: it is due one period after
+    this one (skipping periods already past), with the same links and to-do texts.
+    """
     fresh = lock_current(task, expected_version=expected_version)
     if fresh.status == TaskStatus.DONE:
         raise ValidationError({"status": ALREADY_DONE})
@@ -143,7 +179,67 @@ def task_complete(*, task: Task, by: User, expected_version: int | None = None) 
     bump_version(fresh)
     fresh._history_user = by
     fresh.save()
+    if fresh.recurrence and fresh.due_at:
+        _task_next_occurrence(task=fresh, by=by)
     return fresh
+
+
+def next_due(due_at: datetime.datetime, recurrence: str, *, after: datetime.datetime):
+    """The first date of the series (``due_at`` + k periods, k >= 1) later than ``after``."""
+    step = 1
+    while True:
+        if recurrence == TaskRecurrence.DAILY:
+            candidate = due_at + datetime.timedelta(days=step)
+        elif recurrence == TaskRecurrence.WEEKLY:
+            candidate = due_at + datetime.timedelta(weeks=step)
+        else:
+            candidate = _add_months(due_at, step)
+        if candidate > after:
+            return candidate
+        step += 1
+
+
+def _add_months(moment: datetime.datetime, months: int) -> datetime.datetime:
+    """Same day of the month ``months`` later, clamped to the month's last day (31 → 30)."""
+    local = timezone.localtime(moment)
+    index = local.month - 1 + months
+    year, month = local.year + index // 12, index % 12 + 1
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    naive = local.replace(tzinfo=None).replace(year=year, month=month, day=day)
+    return timezone.make_aware(naive, local.tzinfo)
+
+
+def _task_next_occurrence(*, task: Task, by: User | None) -> Task | None:
+    if Task.all_objects.filter(recurs_from=task).exists():
+        return None
+    follow = Task(
+        title=task.title,
+        description=task.description,
+        priority=task.priority,
+        assignee_id=task.assignee_id,
+        created_by_id=task.created_by_id,
+        lead_id=task.lead_id,
+        contact_id=task.contact_id,
+        account_id=task.account_id,
+        opportunity_id=task.opportunity_id,
+        recurrence=task.recurrence,
+        recurs_from=task,
+        due_at=next_due(task.due_at, task.recurrence, after=task.completed_at),
+    )
+    follow._history_user = by
+    follow.full_clean()
+    follow.save()
+    TodoItem.objects.bulk_create(
+        TodoItem(
+            task=follow,
+            text=todo.text,
+            planned_minutes=todo.planned_minutes,
+            resources=todo.resources,
+            position=todo.position,
+        )
+        for todo in task.todos.all()
+    )
+    return follow
 
 
 @transaction.atomic
@@ -157,3 +253,473 @@ def todo_set_done(
     todo.full_clean()
     todo.save(update_fields=["done", "measured_result"])
     return todo
+
+
+# --- notifications ---------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
+
+SCAN_OVERLAP = datetime.timedelta(minutes=5)
+"""Edits are re-read this far back, so a change committed late is not missed (the
+unique constraint makes the overlap free of duplicates)."""
+
+SUBJECT_URLS = {
+    SubjectType.TASK: "activities:task_detail",
+    SubjectType.OPPORTUNITY: "pipeline:detail",
+    SubjectType.LEAD: "leads:detail",
+}
+ASSIGNABLE = {
+    # model label: (subject type, field holding the person responsible)
+    "activities.task": (SubjectType.TASK, "assignee"),
+    "pipeline.opportunity": (SubjectType.OPPORTUNITY, "owner"),
+    "leads.lead": (SubjectType.LEAD, "owner"),
+}
+
+
+def subject_url(subject_type: str, subject_id: int) -> str:
+    """The page of a notification's subject (empty for a team digest)."""
+    name = SUBJECT_URLS.get(subject_type)
+    return reverse(name, args=[subject_id]) if name else ""
+
+
+def channels_for(kind: str, user_ids: Iterable[int]) -> dict[int, tuple[bool, bool]]:
+    """(in-app, email) per user for one kind: their saved choice, else the default."""
+    user_ids = list(user_ids)
+    default = (True, kind in EMAIL_BY_DEFAULT)
+    chosen = {
+        user_id: (in_app, email)
+        for user_id, in_app, email in NotificationPreference.objects.filter(
+            kind=kind, user_id__in=user_ids
+        ).values_list("user_id", "in_app", "email")
+    }
+    return {user_id: chosen.get(user_id, default) for user_id in user_ids}
+
+
+@dataclass
+class Pending:
+    """A notification about to be written (one per recipient, kind, subject, occasion)."""
+
+    recipient_id: int
+    subject_type: str
+    subject_id: int
+    occasion: str
+    title: str
+    body: str = ""
+
+
+def notifications_write(*, kind: str, items: list[Pending], now: datetime.datetime) -> int:
+    """Insert the notifications of one kind, ignoring any already written (same occasion).
+
+    Every occasion gets its row even when the recipient turned both channels off:
+    the row is what tells the next scan (or a second worker) that it was handled.
+    Returns how many rows are new.
+    """
+    if not items:
+        return 0
+    channels = channels_for(kind, {item.recipient_id for item in items})
+    rows = []
+    for item in items:
+        in_app, email = channels[item.recipient_id]
+        rows.append(
+            Notification(
+                recipient_id=item.recipient_id,
+                kind=kind,
+                subject_type=item.subject_type,
+                subject_id=item.subject_id,
+                occasion=item.occasion,
+                title=item.title[:300],
+                body=item.body,
+                url=subject_url(item.subject_type, item.subject_id),
+                in_app=in_app,
+                email_state=EmailState.PENDING if email else EmailState.NOT_BY_EMAIL,
+                created_at=now,
+            )
+        )
+    before = _notification_high_water()
+    Notification.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    return Notification.objects.filter(pk__gt=before, kind=kind, created_at=now).count()
+
+
+def _notification_high_water() -> int:
+    last = Notification.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return last or 0
+
+
+def notify_on_assign(*, record, by: User | None, assignee: User | None, previous_id=0) -> None:
+    """After the caller's transaction commits, tell ``assignee`` a record is now theirs.
+
+    Called by the create/update services of tasks, leads and opportunities with the
+    new owner (None when it does not change). Assigning to oneself says nothing.
+    """
+    if assignee is None or (by is not None and assignee.pk == by.pk):
+        return
+    subject_type, field_name = ASSIGNABLE[record._meta.label_lower]
+    if previous_id == 0:
+        previous_id = getattr(record, f"{field_name}_id")
+    if assignee.pk == previous_id:
+        return
+    model, pk, by_id = type(record), record.pk, by.pk if by else None
+    transaction.on_commit(
+        lambda: notification_record_assigned(
+            model=model, pk=pk, by_id=by_id, subject_type=subject_type, field_name=field_name
+        )
+    )
+
+
+def notification_record_assigned(*, model, pk, by_id, subject_type, field_name) -> int:
+    """Write "assigned to you" for the record's current owner (one per record version)."""
+    row = (
+        model.all_objects.filter(pk=pk)
+        .values_list(f"{field_name}_id", "version", "deleted_at")
+        .first()
+    )
+    if row is None or row[2] is not None:
+        return 0
+    owner_id, version, _ = row
+    record = model.all_objects.get(pk=pk)
+    by = User.objects.filter(pk=by_id).first() if by_id else None
+    label = SubjectType(subject_type).label
+    return notifications_write(
+        kind=NotificationKind.ASSIGNED,
+        items=[
+            Pending(
+                recipient_id=owner_id,
+                subject_type=subject_type,
+                subject_id=pk,
+                occasion=f"v{version}",
+                title=f"{label} assigned to you: {record}",
+                body=f"{by} assigned this {str(label).lower()} to you." if by else "",
+            )
+        ],
+        now=timezone.now(),
+    )
+
+
+@transaction.atomic
+def notification_mark_read(*, user: User, notification_id: int | None = None) -> int:
+    """Mark one of the user's notifications read, or all of them (``notification_id`` None)."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_id is not None:
+        unread = unread.filter(pk=notification_id)
+    return unread.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def notification_preferences_save(*, user: User, choices: dict[str, tuple[bool, bool]]) -> None:
+    """Save the user's channels per kind: {kind: (in_app, email)}."""
+    unknown = sorted(set(choices) - set(NotificationKind.values))
+    if unknown:
+        raise ValidationError({"kind": f"Unknown kind of notification: {', '.join(unknown)}."})
+    for kind, (in_app, email) in choices.items():
+        NotificationPreference.objects.update_or_create(
+            user=user, kind=kind, defaults={"in_app": bool(in_app), "email": bool(email)}
+        )
+
+
+def notification_send_emails(*, limit: int = 500) -> int:
+    """Send the notifications waiting for email, each at most once.
+
+    Rows are claimed (marked sent) in a transaction before the mail goes out, so two
+    workers never send the same one; a failed send is marked failed, not retried.
+    """
+    with transaction.atomic():
+        waiting = Notification.objects.filter(email_state=EmailState.PENDING).order_by("pk")
+        if connection.features.has_select_for_update_skip_locked:
+            waiting = waiting.select_for_update(skip_locked=True, of=("self",))
+        batch = list(waiting.select_related("recipient")[:limit])
+        Notification.objects.filter(pk__in=[n.pk for n in batch]).update(
+            email_state=EmailState.SENT
+        )
+    if not batch:
+        return 0
+    failed = []
+    with get_connection() as mail:
+        for notification in batch:
+            address = notification.recipient.email
+            try:
+                if not address:
+                    raise ValueError("no email address")
+                EmailMessage(
+                    subject=f"[Pipewise] {notification.title}",
+                    body=_email_body(notification),
+                    to=[address],
+                    connection=mail,
+                ).send()
+            except Exception:
+                logger.exception("Notification %s could not be emailed", notification.pk)
+                failed.append(notification.pk)
+    if failed:
+        Notification.objects.filter(pk__in=failed).update(email_state=EmailState.FAILED)
+    return len(batch) - len(failed)
+
+
+def _email_body(notification: Notification) -> str:
+    base = getattr(settings, "PIPEWISE_BASE_URL", "").rstrip("/")
+    parts = [notification.title, "", notification.body]
+    if notification.url:
+        parts += ["", f"{base}{notification.url}"]
+    parts += ["", "Choose which notifications you get by email on your preferences page."]
+    return "\n".join(parts).strip() + "\n"
+
+
+# --- the scheduled scan ------------------------------------------------------------
+
+
+@dataclass
+class ScanReport:
+    """What one run of the reminder scan wrote, per kind (new rows only)."""
+
+    written: dict[str, int] = field(default_factory=dict)
+    emailed: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.written.values())
+
+
+def reminders_scan(*, now: datetime.datetime | None = None, send_email: bool = True) -> ScanReport:
+    """The every-minute job: due-soon and overdue tasks, stalled deals, passed close dates,
+    managers' daily digests; then the emails they need.
+
+    Each rule reads only what may have changed since its last run (its ``ScanMark``,
+    with a few minutes' overlap) and inserts-or-ignores, so it costs the same on a
+    big database and never sends the same reminder twice, even with two workers.
+    """
+    now = now or timezone.now()
+    report = ScanReport()
+    rules = [
+        (NotificationKind.TASK_DUE_SOON, _scan_due_soon),
+        (NotificationKind.TASK_OVERDUE, _scan_overdue),
+        (NotificationKind.OPPORTUNITY_STALLED, _scan_stalled),
+        (NotificationKind.CLOSE_DATE_PASSED, _scan_close_date_passed),
+    ]
+    for kind, rule in rules:
+        with transaction.atomic():
+            since = _scan_since(kind, now)
+            report.written[kind] = notifications_write(kind=kind, items=rule(since, now), now=now)
+            ScanMark.objects.update_or_create(rule=kind, defaults={"scanned_until": now})
+    report.written[NotificationKind.TEAM_DIGEST] = digests_send(now=now)
+    if send_email:
+        report.emailed = notification_send_emails()
+    return report
+
+
+def _scan_since(rule: str, now: datetime.datetime) -> datetime.datetime:
+    mark = ScanMark.objects.filter(rule=rule).values_list("scanned_until", flat=True).first()
+    return min(mark, now) if mark else now - FIRST_SCAN_LOOKBACK
+
+
+def _open_tasks():
+    return Task.objects.filter(status__in=OPEN_TASK_STATUSES)
+
+
+def _task_items(tasks, title: str) -> list[Pending]:
+    rows = tasks.values_list("pk", "assignee_id", "title", "due_at").order_by()
+    return [
+        Pending(
+            recipient_id=assignee_id,
+            subject_type=SubjectType.TASK,
+            subject_id=pk,
+            occasion=due_at.isoformat(),
+            title=title.format(title=name, due=timezone.localtime(due_at)),
+        )
+        for pk, assignee_id, name, due_at in rows
+    ]
+
+
+def _crossed_or_edited(*, in_window: Q, crossed: Q, since: datetime.datetime):
+    """Open tasks in a due window that crossed into it since the last run, or were edited
+    since (a new due date, a new assignee): two index range reads, not a table scan."""
+    tasks = _open_tasks().filter(in_window)
+    edited = tasks.filter(~crossed, updated_at__gt=since - SCAN_OVERLAP)
+    return tasks.filter(crossed).union(edited, all=True)
+
+
+def _scan_due_soon(since, now) -> list[Pending]:
+    """Open tasks due within the lead time from now, not yet overdue (one per due time)."""
+    tasks = _crossed_or_edited(
+        in_window=Q(due_at__gte=now, due_at__lte=now + DUE_SOON_LEAD_TIME),
+        crossed=Q(due_at__gt=since + DUE_SOON_LEAD_TIME),
+        since=since,
+    )
+    return _task_items(tasks, "Task due soon: {title} (due {due:%a %d %b %H:%M})")
+
+
+def _scan_overdue(since, now) -> list[Pending]:
+    """Open tasks whose due time has passed (one reminder per due time)."""
+    tasks = _crossed_or_edited(
+        in_window=Q(due_at__lt=now), crossed=Q(due_at__gte=since), since=since
+    )
+    return _task_items(tasks, "Task overdue: {title} (was due {due:%a %d %b %H:%M})")
+
+
+def stage_limits() -> dict[int, int]:
+    """Expected days per open stage (the stage's own figure, else the default)."""
+    from pipewise.pipeline.choices import StageKind
+    from pipewise.pipeline.models import Stage
+
+    return {
+        pk: days if days is not None else DEFAULT_STAGE_EXPECTED_DAYS
+        for pk, days in Stage.objects.filter(kind=StageKind.OPEN).values_list("pk", "expected_days")
+    }
+
+
+def stalled_condition(now: datetime.datetime, *, since: datetime.datetime | None = None) -> Q:
+    """Deals longer in their stage than its expected duration, as of ``now``.
+
+    Stalled means time in stage > expected days (exactly the expected time is not
+    yet stalled). With ``since``: only those that became stalled after ``since``.
+    """
+    condition = Q(pk__in=[])
+    for stage_id, days in stage_limits().items():
+        limit = Q(stage_id=stage_id, stage_entered_at__lt=now - datetime.timedelta(days=days))
+        if since is not None:
+            limit &= Q(stage_entered_at__gte=since - datetime.timedelta(days=days))
+        condition |= limit
+    return condition
+
+
+def _open_opportunities():
+    from pipewise.pipeline.choices import OpportunityStatus
+    from pipewise.pipeline.models import Opportunity
+
+    return Opportunity.objects.filter(status=OpportunityStatus.OPEN)
+
+
+def _scan_stalled(since, now) -> list[Pending]:
+    """Open deals whose time in stage passed the stage's expected duration since last run."""
+    limits = stage_limits()
+    rows = (
+        _open_opportunities()
+        .filter(stalled_condition(now, since=since))
+        .values_list("pk", "owner_id", "name", "stage_id", "stage__name", "stage_entered_at")
+        .order_by()
+    )
+    return [
+        Pending(
+            recipient_id=owner_id,
+            subject_type=SubjectType.OPPORTUNITY,
+            subject_id=pk,
+            occasion=f"{stage_id}@{entered:%Y%m%dT%H%M%S}",
+            title=f"Stalled: {name} has been in {stage} for over {limits[stage_id]} days",
+        )
+        for pk, owner_id, name, stage_id, stage, entered in rows
+    ]
+
+
+def _scan_close_date_passed(since, now) -> list[Pending]:
+    """Open deals whose expected close date is now in the past (one per close date)."""
+    today = timezone.localdate(now)
+    first = timezone.localdate(since)
+    passed = _open_opportunities().filter(close_date__lt=today)
+    crossed = passed.filter(close_date__gte=first)
+    edited = passed.filter(updated_at__gt=since - SCAN_OVERLAP, close_date__lt=first)
+    rows = crossed.union(edited, all=True).values_list("pk", "owner_id", "name", "close_date")
+    return [
+        Pending(
+            recipient_id=owner_id,
+            subject_type=SubjectType.OPPORTUNITY,
+            subject_id=pk,
+            occasion=close_date.isoformat(),
+            title=f"Close date passed: {name} was expected to close on {close_date:%d %b %Y}",
+        )
+        for pk, owner_id, name, close_date in rows.order_by()
+    ]
+
+
+def digests_send(*, now: datetime.datetime) -> int:
+    """Each manager's daily digest of their team's overdue tasks and stalled deals.
+
+    Sent once per local day, from ``DIGEST_HOUR`` on (a worker that was down at
+    that hour sends it when it comes back). It lists only what the manager may see.
+    """
+    local = timezone.localtime(now)
+    if local.hour < DIGEST_HOUR:
+        return 0
+    occasion = local.date().isoformat()
+    done = Notification.objects.filter(
+        kind=NotificationKind.TEAM_DIGEST, occasion=occasion
+    ).values_list("recipient_id", flat=True)
+    managers = (
+        User.objects.filter(is_active=True, reports__is_active=True)
+        .exclude(pk__in=done)
+        .distinct()
+        .order_by("pk")
+    )
+    written = 0
+    for manager in managers:
+        title, body = digest_compose(manager=manager, now=now)
+        written += notifications_write(
+            kind=NotificationKind.TEAM_DIGEST,
+            items=[
+                Pending(
+                    recipient_id=manager.pk,
+                    subject_type=SubjectType.TEAM,
+                    subject_id=manager.pk,
+                    occasion=occasion,
+                    title=title,
+                    body=body,
+                )
+            ],
+            now=now,
+        )
+    return written
+
+
+def digest_compose(*, manager: User, now: datetime.datetime) -> tuple[str, str]:
+    """The title and text of a manager's digest (visible records of their team only)."""
+    from pipewise.activities.selectors import team_overdue_tasks, team_stalled_opportunities
+
+    overdue, overdue_count = team_overdue_tasks(manager=manager, now=now)
+    stalled, stalled_count = team_stalled_opportunities(manager=manager, now=now)
+    title = (
+        f"Team digest {timezone.localdate(now):%d %b}: "
+        f"{overdue_count} overdue task{'s' if overdue_count != 1 else ''}, "
+        f"{stalled_count} stalled deal{'s' if stalled_count != 1 else ''}"
+    )
+    lines = [f"Overdue tasks ({overdue_count}):"]
+    lines += [
+        f"- {task.title} — {task.assignee}, due {timezone.localtime(task.due_at):%d %b %H:%M}"
+        for task in overdue
+    ] or ["- none"]
+    lines += ["", f"Stalled deals ({stalled_count}):"]
+    lines += [
+        f"- {opp.name} — {opp.owner}, in {opp.stage.name} since "
+        f"{timezone.localtime(opp.stage_entered_at):%d %b %Y}"
+        for opp in stalled
+    ] or ["- none"]
+    return title, "\n".join(lines)
+
+
+# --- calendar feed -----------------------------------------------------------------
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@transaction.atomic
+def calendar_feed_get_or_create(*, user: User) -> CalendarFeed:
+    """The user's private calendar feed, created with a fresh token on first use."""
+    feed, _ = CalendarFeed.objects.get_or_create(user=user, defaults={"token": _new_token()})
+    return feed
+
+
+@transaction.atomic
+def calendar_feed_rotate(*, user: User) -> CalendarFeed:
+    """Give the feed a new token: subscriptions with the old URL stop working."""
+    feed, created = CalendarFeed.objects.select_for_update().get_or_create(
+        user=user, defaults={"token": _new_token()}
+    )
+    if not created:
+        feed.token = _new_token()
+        feed.created_at = timezone.now()
+        feed.save(update_fields=["token", "created_at"])
+    return feed
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, user: User) -> bool:
+    """Switch the feed off: its URL answers 404 until the user asks for a new one."""
+    deleted, _ = CalendarFeed.objects.filter(user=user).delete()
+    return bool(deleted)

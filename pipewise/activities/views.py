@@ -126,8 +126,11 @@ def task_detail(request, pk):
 @writer_required
 def task_create_view(request):
     user = request.user
-    initial = {k: request.GET[k] for k in ("opportunity", "account", "contact", "lead") if
-               request.GET.get(k, "").isdigit()}
+    initial = {
+        k: request.GET[k]
+        for k in ("opportunity", "account", "contact", "lead")
+        if request.GET.get(k, "").isdigit()
+    }
     form = TaskForm(request.POST or None, user=user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -178,9 +181,7 @@ def task_complete_view(request, pk):
     version = request.POST.get("version")
     error = ""
     try:
-        task = task_complete(
-            task=task, by=user, expected_version=int(version) if version else None
-        )
+        task = task_complete(task=task, by=user, expected_version=int(version) if version else None)
     except ValidationError as exc:
         error = " ".join(exc.messages)
         task.refresh_from_db()
@@ -237,7 +238,8 @@ def task_todos(request, pk):
         items = [
             {k: v for k, v in form.cleaned_data.items() if k != "DELETE"}
             for form in formset.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
             and form.cleaned_data.get("text")
         ]
         try:
@@ -255,10 +257,15 @@ def task_todos(request, pk):
             messages.success(request, "To-do items saved.")
             return redirect("activities:task_detail", pk=task.pk)
     else:
-        messages.error(request, "Some to-do items are not valid: " + "; ".join(
-            f"row {i + 1}: " + ", ".join(f"{k} {' '.join(v)}" for k, v in f.errors.items())
-            for i, f in enumerate(formset.forms) if f.errors
-        ))
+        messages.error(
+            request,
+            "Some to-do items are not valid: "
+            + "; ".join(
+                f"row {i + 1}: " + ", ".join(f"{k} {' '.join(v)}" for k, v in f.errors.items())
+                for i, f in enumerate(formset.forms)
+                if f.errors
+            ),
+        )
     return redirect("activities:task_detail", pk=task.pk)
 
 
@@ -266,8 +273,11 @@ def task_todos(request, pk):
 def activity_create(request):
     """Log an activity about a record (the link comes from the page it was opened on)."""
     user = request.user
-    initial = {k: request.GET[k] for k in ("opportunity", "account", "contact", "lead") if
-               request.GET.get(k, "").isdigit()}
+    initial = {
+        k: request.GET[k]
+        for k in ("opportunity", "account", "contact", "lead")
+        if request.GET.get(k, "").isdigit()
+    }
     if request.GET.get("type"):
         initial["type"] = request.GET["type"]
     form = ActivityForm(request.POST or None, user=user, initial=initial)
@@ -331,4 +341,3 @@ def quick_task(request):
             response["HX-Trigger"] = _toast(f"Task “{task.title}” added.", "success")
             return response
     return render(request, "activities/_quick_task.html", {"form": form}, status=422)
-

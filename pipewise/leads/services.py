@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from pipewise.activities.services import notify_on_assign
 from pipewise.core.concurrency import bump_version, lock_current
 from pipewise.core.services import record_create, record_update
 from pipewise.customers.choices import AccountType
@@ -85,6 +86,7 @@ def lead_create(*, by: User | None, **fields) -> Lead:
 @transaction.atomic
 def lead_update(*, lead: Lead, by: User, expected_version: int | None = None, **changes) -> Lead:
     """Change a lead's details or rating (status has its own service)."""
+    notify_on_assign(record=lead, by=by, assignee=changes.get("owner"))
     return record_update(
         record=lead,
         by=by,

@@ -43,8 +43,9 @@ def test_the_task_list_costs_the_same_for_more_rows(sales, people):
     with CaptureQueriesContext(connection) as few:
         client.get("/tasks/")
     for index in range(30):
-        task_create(by=people.ae, title=f"T{index}", opportunity=sales.ae_opp,
-                    due_at=timezone.now())
+        task_create(
+            by=people.ae, title=f"T{index}", opportunity=sales.ae_opp, due_at=timezone.now()
+        )
     with CaptureQueriesContext(connection) as many:
         client.get("/tasks/")
     assert len(many) == len(few)
@@ -65,9 +66,7 @@ def test_completing_in_place_with_htmx(sales, people):
 def test_completing_twice_says_so(sales, people):
     client = signed_in(people.ae)
     client.post(f"/tasks/{sales.ae_task.pk}/complete/", {"version": sales.ae_task.version})
-    again = client.post(
-        f"/tasks/{sales.ae_task.pk}/complete/", {}, HTTP_HX_REQUEST="true"
-    )
+    again = client.post(f"/tasks/{sales.ae_task.pk}/complete/", {}, HTTP_HX_REQUEST="true")
     assert "already done" in again.content.decode()
 
 
@@ -82,18 +81,27 @@ def test_todo_items_with_planned_time_and_results(sales, people):
     client = signed_in(people.ae)
     page = client.get(f"/tasks/{task.pk}/").content.decode()
     assert "Draft pricing" in page and "60 min planned" in page
-    response = client.post(f"/tasks/{task.pk}/todos/", {
-        "version": task.version,
-        "todos-TOTAL_FORMS": "2", "todos-INITIAL_FORMS": "1",
-        "todos-0-text": "Draft pricing", "todos-0-planned_minutes": "45",
-        "todos-0-resources": "Price list 2026", "todos-0-measured_result": "3 options",
-        "todos-0-done": "on",
-        "todos-1-text": "Review with manager", "todos-1-planned_minutes": "15",
-    })
+    response = client.post(
+        f"/tasks/{task.pk}/todos/",
+        {
+            "version": task.version,
+            "todos-TOTAL_FORMS": "2",
+            "todos-INITIAL_FORMS": "1",
+            "todos-0-text": "Draft pricing",
+            "todos-0-planned_minutes": "45",
+            "todos-0-resources": "Price list 2026",
+            "todos-0-measured_result": "3 options",
+            "todos-0-done": "on",
+            "todos-1-text": "Review with manager",
+            "todos-1-planned_minutes": "15",
+        },
+    )
     assert response.status_code == 302
     todos = list(task.todos.order_by("position"))
     assert [(t.text, t.planned_minutes, t.done) for t in todos] == [
-        ("Draft pricing", 45, True), ("Review with manager", 15, False)]
+        ("Draft pricing", 45, True),
+        ("Review with manager", 15, False),
+    ]
     assert todos[0].resources == "Price list 2026" and todos[0].measured_result == "3 options"
     toggled = client.post(f"/todos/{todos[1].pk}/toggle/", {"done": "on"})
     assert toggled.status_code == 200 and "checked" in toggled.content.decode()
@@ -101,12 +109,19 @@ def test_todo_items_with_planned_time_and_results(sales, people):
 
 def test_quick_call_logs_an_activity(sales, people):
     client = signed_in(people.ae)
-    response = client.post("/activities/quick-call/", {
-        "call-subject": "Pricing call", "call-outcome": "connected",
-        "call-opportunity": sales.ae_opp.pk}, HTTP_HX_REQUEST="true")
+    response = client.post(
+        "/activities/quick-call/",
+        {
+            "call-subject": "Pricing call",
+            "call-outcome": "connected",
+            "call-opportunity": sales.ae_opp.pk,
+        },
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200 and "Call logged" in response.content.decode()
-    assert Activity.objects.filter(subject="Pricing call", type="call",
-                                   opportunity=sales.ae_opp).exists()
+    assert Activity.objects.filter(
+        subject="Pricing call", type="call", opportunity=sales.ae_opp
+    ).exists()
 
 
 def test_quick_call_needs_a_record(sales, people):
@@ -119,24 +134,33 @@ def test_quick_call_needs_a_record(sales, people):
 
 
 def test_quick_call_cannot_link_an_invisible_record(sales, people):
-    response = signed_in(people.ae).post("/activities/quick-call/", {
-        "call-subject": "Sneaky", "call-opportunity": sales.other_opp.pk})
+    response = signed_in(people.ae).post(
+        "/activities/quick-call/",
+        {"call-subject": "Sneaky", "call-opportunity": sales.other_opp.pk},
+    )
     assert response.status_code == 422
     assert not Activity.objects.filter(subject="Sneaky").exists()
 
 
 def test_quick_task(sales, people):
-    response = signed_in(people.ae).post("/activities/quick-task/", {
-        "task-title": "Send the contract", "task-due_at": "2030-01-02T10:00",
-        "task-priority": "high"}, HTTP_HX_REQUEST="true")
+    response = signed_in(people.ae).post(
+        "/activities/quick-task/",
+        {
+            "task-title": "Send the contract",
+            "task-due_at": "2030-01-02T10:00",
+            "task-priority": "high",
+        },
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200
     task = Task.objects.get(title="Send the contract")
     assert task.assignee == people.ae and task.priority == "high"
 
 
 def test_task_form_explains_errors(people):
-    response = signed_in(people.ae).post("/tasks/new/", {"title": "", "priority": "normal",
-                                                         "assignee": people.ae.pk})
+    response = signed_in(people.ae).post(
+        "/tasks/new/", {"title": "", "priority": "normal", "assignee": people.ae.pk}
+    )
     assert "This field is required." in response.content.decode()
 
 
@@ -144,8 +168,13 @@ def test_activity_form_logs_and_returns(sales, people):
     client = signed_in(people.ae)
     response = client.post(
         f"/activities/new/?next=/opportunities/{sales.ae_opp.pk}/",
-        {"type": "meeting", "subject": "On-site visit", "occurred_at": "2026-01-05T10:00",
-         "opportunity": sales.ae_opp.pk, "next": f"/opportunities/{sales.ae_opp.pk}/"},
+        {
+            "type": "meeting",
+            "subject": "On-site visit",
+            "occurred_at": "2026-01-05T10:00",
+            "opportunity": sales.ae_opp.pk,
+            "next": f"/opportunities/{sales.ae_opp.pk}/",
+        },
     )
     assert response["Location"] == f"/opportunities/{sales.ae_opp.pk}/"
     assert Activity.objects.filter(subject="On-site visit", owner=people.ae).exists()

@@ -1,0 +1,114 @@
+"""Reads for notifications, preferences, digests and the calendar feed."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from pipewise.activities.choices import (
+    DIGEST_ITEMS,
+    EMAIL_BY_DEFAULT,
+    OPEN_TASK_STATUSES,
+    ActivityType,
+    NotificationKind,
+)
+from pipewise.activities.models import Activity, Notification, NotificationPreference, Task
+from pipewise.activities.permissions import task_visible_to
+from pipewise.org.models import User
+from pipewise.org.selectors import user_and_reports_ids
+
+UNREAD_SHOWN = 99
+"""The bell counts up to this many unread notifications, then shows "99+"."""
+
+CALENDAR_TASKS = 2000
+"""Most open tasks a calendar feed lists (the ones due soonest first)."""
+
+
+def notifications_for(user: User) -> QuerySet[Notification]:
+    """The user's in-app notifications, newest first (only ever their own)."""
+    return Notification.objects.filter(recipient=user, in_app=True).order_by("-id")
+
+
+def unread_count(user: User) -> int:
+    """Unread in-app notifications, counted up to ``UNREAD_SHOWN + 1`` (one cheap query)."""
+    unread = Notification.objects.filter(recipient=user, in_app=True, read_at__isnull=True)
+    return unread.values("pk")[: UNREAD_SHOWN + 1].count()
+
+
+@dataclass
+class ChannelChoice:
+    """One row of the preferences page: a kind and its channels."""
+
+    kind: str
+    label: str
+    in_app: bool
+    email: bool
+
+
+def notification_preferences(user: User) -> list[ChannelChoice]:
+    """The user's channels for every kind (saved choice, else the default)."""
+    saved = {pref.kind: pref for pref in NotificationPreference.objects.filter(user=user)}
+    rows = []
+    for kind in NotificationKind:
+        pref = saved.get(kind.value)
+        rows.append(
+            ChannelChoice(
+                kind=kind.value,
+                label=kind.label,
+                in_app=pref.in_app if pref else True,
+                email=pref.email if pref else kind in EMAIL_BY_DEFAULT,
+            )
+        )
+    return rows
+
+
+def _team_ids(manager: User) -> list[int]:
+    return sorted(user_and_reports_ids(manager) - {manager.pk})
+
+
+def team_overdue_tasks(*, manager: User, now: datetime.datetime) -> tuple[list[Task], int]:
+    """The team's open tasks past their due time that the manager may see: the oldest
+    ``DIGEST_ITEMS`` and how many there are."""
+    tasks = task_visible_to(manager).filter(
+        assignee_id__in=_team_ids(manager), status__in=OPEN_TASK_STATUSES, due_at__lt=now
+    )
+    listed = list(tasks.select_related("assignee").order_by("due_at", "pk")[:DIGEST_ITEMS])
+    return listed, tasks.count()
+
+
+def team_stalled_opportunities(*, manager: User, now: datetime.datetime) -> tuple[list, int]:
+    """The team's open deals longer in their stage than expected that the manager may see:
+    the longest-stalled ``DIGEST_ITEMS`` and how many there are."""
+    from pipewise.activities.services import stalled_condition
+    from pipewise.pipeline.choices import OpportunityStatus
+    from pipewise.pipeline.permissions import opportunity_visible_to
+
+    deals = opportunity_visible_to(manager).filter(
+        stalled_condition(now),
+        owner_id__in=_team_ids(manager),
+        status=OpportunityStatus.OPEN,
+    )
+    listed = list(
+        deals.select_related("owner", "stage").order_by("stage_entered_at", "pk")[:DIGEST_ITEMS]
+    )
+    return listed, deals.count()
+
+
+def calendar_tasks(user: User) -> QuerySet[Task]:
+    """The user's open tasks with a due date, for their calendar feed."""
+    return (
+        Task.objects.filter(assignee=user, status__in=OPEN_TASK_STATUSES, due_at__isnull=False)
+        .select_related("opportunity", "account")
+        .order_by("due_at", "pk")[:CALENDAR_TASKS]
+    )
+
+
+def calendar_meetings(user: User, *, now: datetime.datetime) -> QuerySet[Activity]:
+    """The user's planned meetings (meetings dated from now on), for their calendar feed."""
+    return (
+        Activity.objects.filter(owner=user, type=ActivityType.MEETING, occurred_at__gte=now)
+        .select_related("opportunity", "account")
+        .order_by("occurred_at", "pk")
+    )

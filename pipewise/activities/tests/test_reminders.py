@@ -1,0 +1,227 @@
+"""Reminder rules with an injected clock: due soon, overdue, stalled, close date passed,
+assignments, digests; each sent once however often the scan runs."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from pipewise.activities.choices import (
+    DEFAULT_STAGE_EXPECTED_DAYS,
+    DUE_SOON_LEAD_TIME,
+    EmailState,
+    NotificationKind,
+)
+from pipewise.activities.models import Notification, ScanMark
+from pipewise.activities.services import (
+    notification_mark_read,
+    notification_preferences_save,
+    reminders_scan,
+    task_create,
+    task_update,
+)
+from pipewise.leads.services import lead_update
+from pipewise.pipeline.services import opportunity_update
+
+MINUTE = datetime.timedelta(minutes=1)
+
+
+def kinds(kind, **filters):
+    return list(Notification.objects.filter(kind=kind, **filters))
+
+
+def early(moment: datetime.datetime) -> datetime.datetime:
+    """The same instant moved before the digest hour, so digests stay out of rule tests."""
+    local = timezone.localtime(moment)
+    return local.replace(hour=3)
+
+
+@pytest.fixture
+def clock():
+    return early(timezone.now() + datetime.timedelta(days=1))
+
+
+def test_it_reminds_a_task_due_soon_once_it_enters_the_lead_time(people, clock):
+    due = clock + DUE_SOON_LEAD_TIME + MINUTE
+    task = task_create(by=people.ae, title="Prepare demo", due_at=due)
+    reminders_scan(now=clock, send_email=False)
+    assert kinds(NotificationKind.TASK_DUE_SOON) == []
+    reminders_scan(now=clock + 2 * MINUTE, send_email=False)
+    [reminder] = kinds(NotificationKind.TASK_DUE_SOON)
+    assert (reminder.recipient, reminder.subject_id) == (people.ae, task.pk)
+    assert "Prepare demo" in reminder.title and reminder.url == f"/tasks/{task.pk}/"
+
+
+def test_it_reminds_an_overdue_task_once_its_due_time_has_passed(people, clock):
+    task = task_create(by=people.ae, title="Send contract", due_at=clock)
+    reminders_scan(now=clock, send_email=False)
+    assert kinds(NotificationKind.TASK_OVERDUE) == []
+    reminders_scan(now=clock + MINUTE, send_email=False)
+    reminders_scan(now=clock + 2 * MINUTE, send_email=False)
+    [overdue] = kinds(NotificationKind.TASK_OVERDUE)
+    assert overdue.subject_id == task.pk and overdue.occasion == task.due_at.isoformat()
+
+
+def test_it_sends_nothing_twice_even_when_the_scan_forgets_where_it_was(people, clock):
+    task_create(by=people.ae, title="Send contract", due_at=clock - MINUTE)
+    first = reminders_scan(now=clock, send_email=False)
+    ScanMark.objects.all().delete()  # a second worker that never ran, a wiped schedule
+    second = reminders_scan(now=clock, send_email=False)
+    assert first.written[NotificationKind.TASK_OVERDUE] == 1
+    assert second.written[NotificationKind.TASK_OVERDUE] == 0
+    assert len(kinds(NotificationKind.TASK_OVERDUE)) == 1
+
+
+def test_it_reminds_again_when_an_overdue_task_is_rescheduled_and_missed_again(people, clock):
+    task = task_create(by=people.ae, title="Call back", due_at=clock - MINUTE)
+    reminders_scan(now=clock, send_email=False)
+    task = task_update(task=task, by=people.ae, due_at=clock + MINUTE)
+    reminders_scan(now=clock + 5 * MINUTE, send_email=False)
+    assert len(kinds(NotificationKind.TASK_OVERDUE)) == 2
+    task_update(task=task, by=people.ae, title="Call back (renamed)")
+    reminders_scan(now=clock + 10 * MINUTE, send_email=False)
+    assert len(kinds(NotificationKind.TASK_OVERDUE)) == 2
+
+
+def test_it_skips_done_tasks(people, clock):
+    from pipewise.activities.services import task_complete
+
+    task = task_create(by=people.ae, title="Done already", due_at=clock - MINUTE)
+    task_complete(task=task, by=people.ae)
+    reminders_scan(now=clock, send_email=False)
+    assert kinds(NotificationKind.TASK_OVERDUE) == []
+
+
+def test_it_calls_a_deal_stalled_only_after_the_stages_expected_days(sales, people):
+    stage = sales.ae_opp.stage
+    stage.expected_days = 5
+    stage.save(update_fields=["expected_days"])
+    boundary = sales.ae_opp.stage_entered_at + datetime.timedelta(days=5)
+    reminders_scan(now=boundary, send_email=False)
+    assert kinds(NotificationKind.OPPORTUNITY_STALLED) == []
+    reminders_scan(now=boundary + datetime.timedelta(microseconds=1), send_email=False)
+    reminders_scan(now=boundary + MINUTE, send_email=False)
+    [stalled] = kinds(NotificationKind.OPPORTUNITY_STALLED, recipient=people.ae)
+    assert stalled.subject_id == sales.ae_opp.pk
+    assert "over 5 days" in stalled.title
+
+
+def test_it_uses_the_default_duration_for_a_stage_without_one(sales):
+    stage = sales.ae_opp.stage
+    stage.expected_days = None
+    stage.save(update_fields=["expected_days"])
+    limit = sales.ae_opp.stage_entered_at + datetime.timedelta(days=DEFAULT_STAGE_EXPECTED_DAYS)
+    reminders_scan(now=limit, send_email=False)
+    assert kinds(NotificationKind.OPPORTUNITY_STALLED) == []
+    reminders_scan(now=limit + MINUTE, send_email=False)
+    assert len(kinds(NotificationKind.OPPORTUNITY_STALLED)) == 2  # the AE's deal and the other
+
+
+def test_it_reminds_the_owner_when_an_open_deals_close_date_has_passed(sales, people):
+    close = sales.ae_opp.close_date
+    day_after = timezone.make_aware(
+        datetime.datetime.combine(close + datetime.timedelta(days=1), datetime.time(3))
+    )
+    reminders_scan(now=day_after - datetime.timedelta(hours=4), send_email=False)
+    assert kinds(NotificationKind.CLOSE_DATE_PASSED) == []
+    reminders_scan(now=day_after, send_email=False)
+    reminders_scan(now=day_after + MINUTE, send_email=False)
+    passed = kinds(NotificationKind.CLOSE_DATE_PASSED, recipient=people.ae)
+    assert [n.subject_id for n in passed] == [sales.ae_opp.pk]
+    assert passed[0].occasion == close.isoformat()
+
+
+def test_it_tells_someone_a_task_was_assigned_to_them(people, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        task = task_create(by=people.manager, title="Visit Alpen", assignee=people.ae)
+        task_create(by=people.ae, title="My own")
+    [assigned] = kinds(NotificationKind.ASSIGNED)
+    assert (assigned.recipient, assigned.subject_id) == (people.ae, task.pk)
+    assert "Manager Tester assigned" in assigned.body
+    assert assigned.email_state == EmailState.PENDING  # by email unless turned off
+
+
+def test_it_tells_the_new_owner_of_a_lead_or_a_deal(
+    sales, people, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        lead_update(lead=sales.ae_lead, by=people.manager, owner=people.sdr)
+        opportunity_update(opportunity=sales.ae_opp, by=people.manager, owner=people.sdr)
+        lead_update(lead=sales.ae_lead, by=people.manager, rating="hot")  # not a re-assignment
+    assigned = kinds(NotificationKind.ASSIGNED, recipient=people.sdr)
+    assert sorted(n.subject_type for n in assigned) == ["lead", "opportunity"]
+
+
+def test_a_failed_update_tells_nobody(sales, people, django_capture_on_commit_callbacks):
+    from django.core.exceptions import ValidationError
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
+        lead_update(lead=sales.ae_lead, by=people.manager, owner=people.sdr, email="not an email")
+    assert kinds(NotificationKind.ASSIGNED) == []
+
+
+def test_it_emails_only_the_kinds_a_user_chose_and_only_once(people, clock):
+    notification_preferences_save(
+        user=people.ae, choices={NotificationKind.TASK_OVERDUE: (False, True)}
+    )
+    task_create(by=people.ae, title="Send contract", due_at=clock - MINUTE)
+    task_create(by=people.sdr, title="Research", due_at=clock - MINUTE)
+    first = reminders_scan(now=clock)
+    reminders_scan(now=clock + MINUTE)
+    assert first.emailed == 1
+    assert [m.to for m in mail.outbox] == [["ae@example.com"]]
+    assert "Task overdue: Send contract" in mail.outbox[0].subject
+    mine = Notification.objects.get(recipient=people.ae)
+    assert (mine.in_app, mine.email_state) == (False, EmailState.SENT)
+    assert Notification.objects.get(recipient=people.sdr).in_app is True
+
+
+def test_it_refuses_an_unknown_kind(people):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        notification_preferences_save(user=people.ae, choices={"weather": (True, True)})
+    assert "weather" in str(error.value)
+
+
+def test_mark_read_only_touches_the_users_own(people, clock):
+    task_create(by=people.ae, title="A", due_at=clock - MINUTE)
+    task_create(by=people.ae, title="B", due_at=clock - 2 * MINUTE)
+    task_create(by=people.sdr, title="C", due_at=clock - MINUTE)
+    reminders_scan(now=clock, send_email=False)
+    first, second = Notification.objects.filter(recipient=people.ae).order_by("pk")
+    assert notification_mark_read(user=people.sdr, notification_id=first.pk) == 0
+    assert notification_mark_read(user=people.ae, notification_id=first.pk) == 1
+    assert notification_mark_read(user=people.ae) == 1
+    assert Notification.objects.filter(read_at__isnull=True).count() == 1  # the SDR's
+
+
+def test_a_managers_digest_lists_only_their_teams_visible_work(sales, people):
+    now = timezone.localtime(timezone.now() + datetime.timedelta(days=1)).replace(hour=8)
+    stage = sales.ae_opp.stage
+    stage.expected_days = 0
+    stage.save(update_fields=["expected_days"])
+    task_create(by=people.ae, title="AE late task", due_at=now - datetime.timedelta(days=1))
+    task_create(by=people.other_ae, title="US late task", due_at=now - datetime.timedelta(days=1))
+    task_create(by=people.manager, title="Manager's own late task", due_at=now - MINUTE)
+    reminders_scan(now=now, send_email=False)
+    reminders_scan(now=now + MINUTE, send_email=False)
+    digests = {n.recipient.username: n for n in kinds(NotificationKind.TEAM_DIGEST)}
+    assert set(digests) == {"vp", "manager", "other_manager"}
+    manager = digests["manager"].body
+    assert "AE late task" in manager and "Alpen — line 4 automation" in manager
+    assert "US late task" not in manager and "Pacific" not in manager
+    assert "Manager's own late task" not in manager
+    assert digests["manager"].title.endswith("1 overdue task, 1 stalled deal")
+    other = digests["other_manager"].body
+    assert "US late task" in other and "Pacific — tooling refresh" in other
+    assert "AE late task" not in other
+    assert "Manager's own late task" in digests["vp"].body  # the manager is in the VP's team
+
+
+def test_no_digest_before_the_digest_hour(sales, people):
+    reminders_scan(now=early(timezone.now()), send_email=False)
+    assert kinds(NotificationKind.TEAM_DIGEST) == []
