@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from pipewise.activities.services import notify_on_assign
 from pipewise.core.concurrency import bump_version, lock_current
 from pipewise.core.services import record_create, record_update
 from pipewise.customers.models import Account, Contact
@@ -98,6 +99,7 @@ def opportunity_update(
     """Change a deal's details (not its stage: use ``opportunity_move_stage``)."""
     if "amount" in changes and opportunity.line_items.exists():
         raise ValidationError({"amount": AMOUNT_FROM_LINES})
+    notify_on_assign(record=opportunity, by=by, assignee=changes.get("owner"))
     updated = record_update(
         record=opportunity,
         by=by,
