@@ -47,6 +47,8 @@ DIMENSIONS = tuple(Dimension.values)
 METRIC_DIMENSIONS: dict[str, frozenset[str]] = {
     metric: frozenset(DIMENSIONS) for metric in Metric.values
 } | {metric: frozenset({Dimension.USER, Dimension.TEAM}) for metric in ACTIVITY_METRICS}
+# New customers are counted per deal, not per line item: no product line.
+METRIC_DIMENSIONS[Metric.NEW_CUSTOMERS] = frozenset(DIMENSIONS) - {Dimension.PRODUCT_LINE}
 
 
 class PeriodKind(models.TextChoices):
@@ -78,9 +80,6 @@ class PlanStatus(models.TextChoices):
 
 EDITABLE_PLAN_STATUSES = frozenset({PlanStatus.DRAFT, PlanStatus.CHANGES_REQUESTED})
 
-# Growth check: a period's target below last year's is flagged; so is one whose seasonally
-# adjusted value falls below the previous period's by more than this share.
-GROWTH_TOLERANCE = "0.00"
 # How many years of won revenue a derived seasonality profile looks back by default.
 DEFAULT_HISTORY_YEARS = 2
 # A member's own history is used for its profile when it has at least this many won deals.
