@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -12,7 +14,23 @@ from simple_history.models import HistoricalRecords
 
 from pipewise.core.models import BusinessRecord
 from pipewise.core.money import CENTS, MoneyField
-from pipewise.pipeline.choices import ForecastCategory, OpportunityStatus, StageKind
+from pipewise.pipeline.choices import (
+    REQUIRABLE_FIELDS,
+    AssigneeRule,
+    CriteriaMode,
+    DiscountApprovalStatus,
+    ForecastCategory,
+    OpportunityStatus,
+    OrderStatus,
+    StageKind,
+)
+
+
+def validate_required_fields(value) -> None:
+    """A stage's required fields: a list of names from ``REQUIRABLE_FIELDS``."""
+    if not isinstance(value, list) or any(v not in REQUIRABLE_FIELDS for v in value):
+        allowed = ", ".join(REQUIRABLE_FIELDS)
+        raise ValidationError(f"Choose required fields among: {allowed}.")
 
 
 class Pipeline(models.Model):
@@ -22,6 +40,12 @@ class Pipeline(models.Model):
     description = models.TextField(blank=True)
     is_default = models.BooleanField(default=False)
     active = models.BooleanField(default=True)
+    criteria_mode = models.CharField(
+        max_length=5,
+        choices=CriteriaMode.choices,
+        default=CriteriaMode.WARN,
+        help_text="Unmet exit criteria block the move, or only warn (the warning is recorded).",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -46,6 +70,14 @@ class Stage(models.Model):
     expected_days = models.PositiveIntegerField(
         null=True, blank=True, help_text="expected duration in days"
     )
+    goal = models.TextField(blank=True, help_text="What advancing the sale means in this stage.")
+    required_fields = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_required_fields],
+        help_text="Exit criteria: deal fields that must be filled before the deal leaves.",
+    )
+    talk_track = models.TextField(blank=True, help_text="What to say in this stage.")
 
     class Meta:
         ordering = ["pipeline", "order"]
@@ -108,6 +140,14 @@ class Opportunity(BusinessRecord):
     source = models.CharField(max_length=20, blank=True)
     lost_reason = models.CharField(max_length=200, blank=True)
     competitor = models.CharField(max_length=120, blank=True)
+    price_list = models.ForeignKey(
+        "catalog.PriceList",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="opportunities",
+        help_text="Prices and discount rule for the line items (empty: the default price list).",
+    )
     stage_entered_at = models.DateTimeField(default=timezone.now, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -196,6 +236,9 @@ class StageChange(models.Model):
     )
     changed_at = models.DateTimeField(default=timezone.now)
     amount = MoneyField()
+    warnings = models.TextField(
+        blank=True, help_text="Exit criteria that were not met when the deal moved (warn mode)."
+    )
 
     class Meta:
         ordering = ["changed_at", "id"]
@@ -207,3 +250,236 @@ class StageChange(models.Model):
     def __str__(self):
         start = self.from_stage.name if self.from_stage_id else "created"
         return f"{self.opportunity}: {start} → {self.to_stage.name}"
+
+
+# --- the process matrix -----------------------------------------------------------------------
+class Milestone(models.Model):
+    """A checkpoint of a stage ("budget confirmed", "decision maker met"): an exit criterion.
+
+    A deal may not (block mode) or should not (warn mode) leave the stage before
+    its milestones are ticked on the deal.
+    """
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="milestones")
+    name = models.CharField(max_length=120)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["stage__order", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "name"], name="milestone_unique_name")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class StageTool(models.Model):
+    """Collateral for sellers in a stage: a link or an uploaded file (deck, price sheet, case)."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="tools")
+    title = models.CharField(max_length=200)
+    url = models.URLField(blank=True)
+    file = models.FileField(upload_to="stage-tools/%Y/", blank=True)
+
+    class Meta:
+        ordering = ["stage", "id"]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        if bool(self.url) == bool(self.file):
+            raise ValidationError("Give either a link or a file for this tool.")
+
+    @property
+    def href(self) -> str:
+        return self.file.url if self.file else self.url
+
+
+class FollowUpTemplate(models.Model):
+    """A task created automatically when a deal enters the stage (once per deal and stage)."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="follow_ups")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    due_in_days = models.PositiveSmallIntegerField(
+        default=1, help_text="Due this many days after the deal enters the stage."
+    )
+    assignee_rule = models.CharField(
+        max_length=20, choices=AssigneeRule.choices, default=AssigneeRule.OWNER
+    )
+
+    class Meta:
+        ordering = ["stage", "due_in_days", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class StageFollowUpRun(models.Model):
+    """Marks that a stage's follow-ups were created for a deal, so they are never created twice.
+
+    Moving out of a stage and back in again does not repeat them.
+    """
+
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="follow_up_runs"
+    )
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    run_at = models.DateTimeField(default=timezone.now)
+    tasks_created = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["opportunity", "stage"], name="followuprun_once")
+        ]
+
+    def __str__(self):
+        return f"{self.opportunity}: follow-ups of {self.stage}"
+
+
+class OpportunityMilestone(models.Model):
+    """A milestone reached by a deal: who ticked it and when (unticking deletes it, in history)."""
+
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="milestones_reached"
+    )
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="reached")
+    reached_at = models.DateTimeField(default=timezone.now)
+    reached_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["reached_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["opportunity", "milestone"], name="oppmilestone_unique")
+        ]
+        indexes = [models.Index(fields=["reached_at"], name="oppmilestone_reached_idx")]
+
+    def __str__(self):
+        return f"{self.opportunity}: {self.milestone}"
+
+
+# --- quotes and orders ------------------------------------------------------------------------
+class DiscountApproval(models.Model):
+    """A request for a manager to allow a discount above the price list's threshold.
+
+    It covers discounts up to ``discount_percent``: raising a line's discount
+    beyond it needs a new approval.
+    """
+
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="discount_approvals"
+    )
+    discount_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, validators=[MaxValueValidator(Decimal("100"))]
+    )
+    threshold_percent = models.DecimalField(max_digits=5, decimal_places=2)
+    status = models.CharField(
+        max_length=9,
+        choices=DiscountApprovalStatus.choices,
+        default=DiscountApprovalStatus.PENDING,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    request_comment = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opportunity"],
+                condition=Q(status="pending"),
+                name="discountapproval_one_pending",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "requested_at"], name="discount_status_idx")]
+
+    def __str__(self):
+        return f"{self.opportunity}: {self.discount_percent} % ({self.get_status_display()})"
+
+
+class Quote(models.Model):
+    """A quote document (PDF) issued from a deal's line items; each issue is a new version."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="quotes")
+    version = models.PositiveIntegerField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    valid_until = models.DateField()
+    amount = MoneyField()
+    currency = models.CharField(max_length=3)
+    lines = models.JSONField(default=list, help_text="The line items as quoted.")
+    pdf = models.FileField(upload_to="quotes/%Y/")
+
+    class Meta:
+        ordering = ["opportunity", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["opportunity", "version"], name="quote_unique_version")
+        ]
+
+    def __str__(self):
+        return f"Quote {self.number}"
+
+    @property
+    def number(self) -> str:
+        return f"Q-{self.opportunity_id:06d}-{self.version}"
+
+
+class Order(models.Model):
+    """What a won deal became: an order with its lines and status (one per deal)."""
+
+    opportunity = models.OneToOneField(Opportunity, on_delete=models.CASCADE, related_name="order")
+    status = models.CharField(
+        max_length=9, choices=OrderStatus.choices, default=OrderStatus.CONFIRMED
+    )
+    amount = MoneyField(help_text="Sum of the order lines (after discounts).")
+    gross_amount = MoneyField(help_text="Sum of the order lines before discounts.")
+    currency = models.CharField(max_length=3)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status_changed_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Order {self.number}"
+
+    @property
+    def number(self) -> str:
+        return f"SO-{self.pk:06d}"
+
+
+class OrderLine(models.Model):
+    """One product on an order, copied from the won deal's line item."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(max_digits=12, decimal_places=2)
+    unit_price = MoneyField()
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2)
+    total = MoneyField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product}"

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 
 from pipewise.org.models import User
 from pipewise.org.permissions import NOT_YOURS, can_change_owned, owner_ids_visible_to
+from pipewise.org.selectors import user_and_reports_ids
 from pipewise.pipeline.models import Opportunity
 
 
@@ -24,3 +25,12 @@ def access_opportunity(user: User, pk, *, for_write: bool = False) -> Opportunit
     if for_write and not can_change_owned(user, opportunity.owner_id):
         raise PermissionDenied(NOT_YOURS)
     return opportunity
+
+
+def can_decide_discount(user: User, opportunity: Opportunity) -> bool:
+    """A discount is decided by a manager above the deal's owner (never by the owner)."""
+    if user.is_read_only:
+        return False
+    if user.pk == opportunity.owner_id:
+        return False
+    return opportunity.owner_id in user_and_reports_ids(user)

@@ -1,11 +1,17 @@
-"""Reads about sales processes and opportunities."""
+"""Reads about sales processes, opportunities, their milestones, discounts and quotes."""
 
 from __future__ import annotations
 
-from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet, Sum
+from decimal import Decimal
 
-from pipewise.pipeline.choices import StageKind
-from pipewise.pipeline.models import Opportunity, Pipeline, Stage
+from django.db.models import DecimalField, ExpressionWrapper, F, Max, QuerySet, Sum
+
+from pipewise.catalog.models import PriceList, Product
+from pipewise.org.choices import Role
+from pipewise.org.models import OrganisationSettings, User
+from pipewise.org.selectors import territory_path
+from pipewise.pipeline.choices import REQUIRABLE_FIELDS, DiscountApprovalStatus, StageKind
+from pipewise.pipeline.models import Milestone, Opportunity, Pipeline, Stage
 
 
 def default_pipeline() -> Pipeline:
@@ -43,3 +49,139 @@ def opportunity_totals(queryset: QuerySet[Opportunity]) -> dict:
     # shadow the field that the weighted sum reads (FieldError "'amount' is an aggregate").
     totals = queryset.order_by().aggregate(total_amount=Sum("amount"), total_weighted=Sum(weighted))
     return {"amount": totals["total_amount"], "weighted": totals["total_weighted"]}
+
+
+# --- the process matrix -----------------------------------------------------------------------
+def customer_success_for(account) -> User | None:
+    """The customer success manager of an account: active, covering its territory (closest first).
+
+    A manager for "Bavaria" wins over one for "Germany"; among equals, the longest-standing user.
+    """
+    if account is None or account.territory_id is None:
+        return None
+    for territory in reversed(territory_path(account.territory)):
+        person = (
+            User.objects.filter(
+                is_active=True, user_roles__role=Role.CUSTOMER_SUCCESS, territories=territory
+            )
+            .order_by("id")
+            .first()
+        )
+        if person is not None:
+            return person
+    return None
+
+
+def stages_to_leave(opportunity: Opportunity, to_stage: Stage) -> list[Stage]:
+    """The stages whose exit criteria a move must meet: the current one and any it skips.
+
+    Only a step forward counts (to a later open stage or to Won); moving back or
+    losing the deal never has to meet criteria. A closed deal that reopens leaves
+    no open stage.
+    """
+    current = opportunity.stage
+    if current.kind != StageKind.OPEN or to_stage.kind == StageKind.LOST:
+        return []
+    if to_stage.order <= current.order:
+        return []
+    return list(
+        opportunity.pipeline.stages.filter(
+            kind=StageKind.OPEN, order__gte=current.order, order__lt=to_stage.order
+        )
+        .prefetch_related("milestones")
+        .order_by("order")
+    )
+
+
+def missing_fields(opportunity: Opportunity, stage: Stage) -> list[str]:
+    """Labels of the stage's required fields that the deal has not filled."""
+    missing = []
+    for name in stage.required_fields:
+        if name == "line_items":
+            filled = opportunity.line_items.exists()
+        elif name == "amount":
+            filled = opportunity.amount > 0
+        else:
+            filled = bool(getattr(opportunity, name))
+        if not filled:
+            missing.append(REQUIRABLE_FIELDS[name])
+    return missing
+
+
+def unmet_exit_criteria(opportunity: Opportunity, to_stage: Stage) -> list[str]:
+    """One sentence per stage left with unmet criteria (missing fields, milestones not reached)."""
+    stages = stages_to_leave(opportunity, to_stage)
+    if not stages:
+        return []
+    reached = set(opportunity.milestones_reached.values_list("milestone_id", flat=True))
+    problems = []
+    for stage in stages:
+        parts = [f"{label} missing" for label in missing_fields(opportunity, stage)]
+        parts += [f"“{m.name}” not reached" for m in stage.milestones.all() if m.pk not in reached]
+        if parts:
+            problems.append(f"Exit criteria of “{stage.name}”: {'; '.join(parts)}.")
+    return problems
+
+
+def milestone_checklist(opportunity: Opportunity) -> list[dict]:
+    """Every milestone of the deal's process, stage by stage, with who reached it and when."""
+    reached = {
+        row.milestone_id: row for row in opportunity.milestones_reached.select_related("reached_by")
+    }
+    milestones = Milestone.objects.filter(stage__pipeline_id=opportunity.pipeline_id)
+    milestones = milestones.select_related("stage")
+    return [{"milestone": m, "reached": reached.get(m.pk)} for m in milestones]
+
+
+# --- quotes and orders ------------------------------------------------------------------------
+def price_list_of(opportunity: Opportunity) -> PriceList | None:
+    """The deal's price list, or the default one (None when there is none)."""
+    if opportunity.price_list_id:
+        return opportunity.price_list
+    return PriceList.objects.filter(is_default=True, active=True).first()
+
+
+def price_of(price_list: PriceList | None, product: Product) -> Decimal:
+    """The product's price in the price list, or its list price when the list does not name it."""
+    if price_list is not None:
+        item = price_list.items.filter(product=product).first()
+        if item is not None:
+            return item.unit_price
+    return product.list_price
+
+
+def max_discount(opportunity: Opportunity) -> Decimal:
+    """The largest discount on the deal's line items (0 without line items)."""
+    value = opportunity.line_items.aggregate(top=Max("discount_percent"))["top"]
+    return value if value is not None else Decimal("0")
+
+
+def discount_status(opportunity: Opportunity) -> dict:
+    """Whether the deal's discounts need approval, and where that approval stands.
+
+    ``state`` is ``not_needed`` (within the threshold), ``approved`` (an approval covers
+    the largest discount), ``pending``, ``rejected`` (the latest request was refused) or
+    ``required`` (nobody was asked yet, or the discount grew beyond the last approval).
+    """
+    price_list = price_list_of(opportunity)
+    threshold = price_list.approval_threshold_percent if price_list else None
+    top = max_discount(opportunity)
+    latest = opportunity.discount_approvals.order_by("-requested_at", "-id").first()
+    result = {"threshold": threshold, "max_discount": top, "latest": latest}
+    if threshold is None or top <= threshold:
+        return {**result, "state": "not_needed"}
+    covering = opportunity.discount_approvals.filter(
+        status=DiscountApprovalStatus.APPROVED, discount_percent__gte=top
+    ).exists()
+    if covering:
+        return {**result, "state": "approved"}
+    if latest is not None and latest.status == DiscountApprovalStatus.PENDING:
+        return {**result, "state": "pending"}
+    if latest is not None and latest.status == DiscountApprovalStatus.REJECTED:
+        return {**result, "state": "rejected"}
+    return {**result, "state": "required"}
+
+
+def currency_of(opportunity: Opportunity) -> str:
+    price_list = price_list_of(opportunity)
+    return price_list.currency if price_list else OrganisationSettings.current().currency

@@ -1,4 +1,5 @@
-"""Writes to opportunities: create, update, move stage, win, lose, line items.
+"""Writes to opportunities: create, update, move stage, win, lose, line items, milestones,
+discount approvals, quotes and orders.
 
 Every stage change is one row in ``StageChange`` (who, when, from, to, amount
 then), written here and nowhere else; the funnel, velocity, cycle and hit rate
@@ -11,18 +12,54 @@ import datetime
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
-from pipewise.activities.services import notify_on_assign
+from pipewise.activities.services import notify_on_assign, task_create
 from pipewise.core.concurrency import bump_version, lock_current
+from pipewise.core.money import CENTS
 from pipewise.core.services import record_create, record_update
 from pipewise.customers.models import Account, Contact
 from pipewise.org.models import User
-from pipewise.pipeline.choices import ForecastCategory, StageKind
-from pipewise.pipeline.models import LineItem, Opportunity, Pipeline, Stage, StageChange
-from pipewise.pipeline.selectors import default_pipeline, first_open_stage, outcome_stage
+from pipewise.pipeline.choices import (
+    AFTER_SALES_TASKS,
+    AssigneeRule,
+    CriteriaMode,
+    DiscountApprovalStatus,
+    ForecastCategory,
+    StageKind,
+)
+from pipewise.pipeline.documents import render_quote_pdf
+from pipewise.pipeline.models import (
+    DiscountApproval,
+    LineItem,
+    Milestone,
+    Opportunity,
+    OpportunityMilestone,
+    Order,
+    OrderLine,
+    Pipeline,
+    Quote,
+    Stage,
+    StageChange,
+    StageFollowUpRun,
+)
+from pipewise.pipeline.permissions import can_decide_discount
+from pipewise.pipeline.selectors import (
+    currency_of,
+    customer_success_for,
+    default_pipeline,
+    discount_status,
+    first_open_stage,
+    outcome_stage,
+    price_list_of,
+    price_of,
+    unmet_exit_criteria,
+)
 
 OPPORTUNITY_FIELDS = frozenset(
     {
@@ -50,6 +87,7 @@ ALREADY_THERE = "The opportunity is already in stage {stage!r}."
 CREATE_CLOSED = "Create the opportunity in an open stage, then win or lose it."
 NO_OUTCOME_STAGE = "The sales process {pipeline!r} has no {kind} stage."
 AMOUNT_FROM_LINES = "The amount is the sum of the line items; change the line items instead."
+EXIT_CRITERIA_BLOCK = "This sales process requires the exit criteria to be met before moving on."
 
 
 def _check_links(
@@ -89,6 +127,7 @@ def opportunity_create(*, by: User | None, **fields) -> Opportunity:
         changed_at=created_at,
         amount=opportunity.amount,
     )
+    stage_follow_ups_run(opportunity=opportunity, stage=stage, by=by, at=created_at)
     return opportunity
 
 
@@ -131,6 +170,13 @@ def opportunity_move_stage(
 
     Moving to the Won stage closes it won, to the Lost stage closes it lost (a
     reason is required); moving a closed deal back to an open stage reopens it.
+
+    The process matrix applies here, so the board, the API and imports share it:
+    a step forward checks the exit criteria of the stages left (the process
+    blocks the move, or records the warning on the stage-history row); entering
+    a stage creates its follow-up tasks (once per deal and stage); winning needs
+    any large discount approved, and creates the order and after-sales tasks.
+    The history row is ``opportunity.stage_change`` on the returned deal.
     """
     fresh = lock_current(opportunity, expected_version=expected_version)
     if to_stage.pipeline_id != fresh.pipeline_id:
@@ -146,6 +192,11 @@ def opportunity_move_stage(
     lost_reason = (lost_reason or "").strip()
     if to_stage.kind == StageKind.LOST and not lost_reason:
         raise ValidationError({"lost_reason": LOST_NEEDS_REASON})
+    warnings = unmet_exit_criteria(fresh, to_stage)
+    if warnings and fresh.pipeline.criteria_mode == CriteriaMode.BLOCK:
+        raise ValidationError({"stage": [EXIT_CRITERIA_BLOCK, *warnings]})
+    if to_stage.kind == StageKind.WON:
+        _require_discount_approved(fresh)
     at = at or timezone.now()
     from_stage_id = fresh.stage_id
     fresh.stage = to_stage
@@ -171,14 +222,19 @@ def opportunity_move_stage(
     fresh._history_user = by
     fresh.full_clean()
     fresh.save()
-    StageChange.objects.create(
+    change = StageChange.objects.create(
         opportunity=fresh,
         from_stage_id=from_stage_id,
         to_stage=to_stage,
         changed_by=by,
         changed_at=at,
         amount=fresh.amount,
+        warnings="\n".join(warnings),
     )
+    stage_follow_ups_run(opportunity=fresh, stage=to_stage, by=by, at=at)
+    if to_stage.kind == StageKind.WON:
+        order_create_from_won(opportunity=fresh, by=by, at=at)
+    fresh.stage_change = change
     return fresh
 
 
@@ -239,17 +295,20 @@ def opportunity_set_line_items(
 ) -> Opportunity:
     """Replace the deal's line items; the amount becomes their total.
 
-    Each item: ``product``, ``quantity``, ``unit_price`` (defaults to the list
-    price), ``discount_percent``.
+    Each item: ``product``, ``quantity``, ``unit_price`` (defaults to the price in
+    the deal's price list, else the list price), ``discount_percent``. A pending
+    discount approval that no longer covers the largest discount is cancelled.
     """
     fresh = lock_current(opportunity, expected_version=expected_version)
+    price_list = price_list_of(fresh)
     new_items = []
     for index, item in enumerate(items):
+        unit_price = item.get("unit_price")
         line = LineItem(
             opportunity=fresh,
             product=item["product"],
             quantity=item.get("quantity", Decimal("1")),
-            unit_price=item.get("unit_price", item["product"].list_price),
+            unit_price=price_of(price_list, item["product"]) if unit_price is None else unit_price,
             discount_percent=item.get("discount_percent", Decimal("0")),
         )
         try:
@@ -262,6 +321,313 @@ def opportunity_set_line_items(
     if new_items:
         fresh.amount = sum((line.total for line in new_items), Decimal("0.00"))
     bump_version(fresh)
+    fresh._history_user = by
+    fresh.save()
+    top = max((line.discount_percent for line in new_items), default=Decimal("0"))
+    fresh.discount_approvals.filter(
+        status=DiscountApprovalStatus.PENDING, discount_percent__lt=top
+    ).update(status=DiscountApprovalStatus.CANCELLED, decided_at=timezone.now())
+    return fresh
+
+
+# --- the process matrix: follow-ups and milestones ---------------------------------------------
+def _follow_up_assignee(opportunity: Opportunity, rule: str) -> User:
+    """Who gets a follow-up task under ``rule`` (the deal owner when the rule finds nobody)."""
+    if rule == AssigneeRule.OWNER_MANAGER and opportunity.owner.manager_id:
+        return opportunity.owner.manager
+    if rule == AssigneeRule.ACCOUNT_OWNER:
+        return opportunity.account.owner
+    if rule == AssigneeRule.CUSTOMER_SUCCESS:
+        return customer_success_for(opportunity.account) or opportunity.account.owner
+    return opportunity.owner
+
+
+@transaction.atomic
+def stage_follow_ups_run(
+    *, opportunity: Opportunity, stage: Stage, by: User | None, at: datetime.datetime
+) -> int:
+    """Create the stage's follow-up tasks for the deal, once per deal and stage; returns how many.
+
+    Called by ``opportunity_create`` and ``opportunity_move_stage`` when a deal
+    enters a stage. Moving out and back in again creates nothing: the
+    ``StageFollowUpRun`` row marks the stage as done for this deal.
+    """
+    templates = list(stage.follow_ups.all())
+    if not templates:
+        return 0
+    _run, created = StageFollowUpRun.objects.get_or_create(
+        opportunity=opportunity, stage=stage, defaults={"run_at": at}
+    )
+    if not created:
+        return 0
+    for template in templates:
+        task_create(
+            by=by,
+            title=template.title,
+            description=template.description,
+            due_at=at + datetime.timedelta(days=template.due_in_days),
+            assignee=_follow_up_assignee(opportunity, template.assignee_rule),
+            opportunity=opportunity,
+            account=opportunity.account,
+        )
+    StageFollowUpRun.objects.filter(pk=_run.pk).update(tasks_created=len(templates))
+    return len(templates)
+
+
+MILESTONE_NOT_IN_PROCESS = "This milestone belongs to another sales process than the deal's."
+
+
+@transaction.atomic
+def opportunity_milestone_set(
+    *, opportunity: Opportunity, milestone: Milestone, by: User, reached: bool
+) -> OpportunityMilestone | None:
+    """Tick (or untick) a milestone on a deal, recording who and when.
+
+    Ticking an already reached milestone keeps the first tick; unticking deletes
+    the row (its history keeps who unticked it and when).
+    """
+    if milestone.stage.pipeline_id != opportunity.pipeline_id:
+        raise ValidationError({"milestone": MILESTONE_NOT_IN_PROCESS})
+    existing = OpportunityMilestone.objects.filter(
+        opportunity=opportunity, milestone=milestone
+    ).first()
+    if reached:
+        if existing is not None:
+            return existing
+        row = OpportunityMilestone(
+            opportunity=opportunity, milestone=milestone, reached_by=by, reached_at=timezone.now()
+        )
+        row._history_user = by
+        row.save()
+        return row
+    if existing is not None:
+        existing._history_user = by
+        existing.delete()
+    return None
+
+
+# --- discounts, quotes and orders ---------------------------------------------------------------
+DISCOUNT_NEEDS_APPROVAL = (
+    "A discount of {discount} % is above the price list's {threshold} % threshold: "
+    "ask a manager to approve it first."
+)
+DISCOUNT_NO_APPROVAL_NEEDED = (
+    "The discounts are within the price list's threshold; no approval needed."
+)
+DISCOUNT_ALREADY_PENDING = "An approval request for this deal is already waiting for a decision."
+DISCOUNT_NOT_PENDING = "This request was already decided ({status})."
+DISCOUNT_NOT_YOUR_CALL = "Only a manager above the deal's owner can decide on its discount."
+DISCOUNT_REJECT_NEEDS_COMMENT = "Say why the discount is rejected."
+QUOTE_NEEDS_LINES = "Add line items before issuing a quote."
+ORDER_STATUS_SAME = "The order is already {status}."
+
+
+def _require_discount_approved(opportunity: Opportunity) -> None:
+    status = discount_status(opportunity)
+    if status["state"] in ("not_needed", "approved"):
+        return
+    raise ValidationError(
+        {
+            "discount": DISCOUNT_NEEDS_APPROVAL.format(
+                discount=status["max_discount"], threshold=status["threshold"]
+            )
+        }
+    )
+
+
+def _approvers_of(opportunity: Opportunity) -> list[User]:
+    """Who may decide on a deal's discount: the owner's managers, nearest first."""
+    approvers = []
+    person = opportunity.owner.manager
+    while person is not None and person not in approvers:
+        if person.is_active:
+            approvers.append(person)
+        person = person.manager
+    return approvers
+
+
+def notify_discount_approval_requested(approval: DiscountApproval) -> None:
+    """Tell the owner's managers that a discount waits for them (email; in-app: approvals page).
+
+    Hook for the notifications service: once it has a kind for approvals, call it here.
+    """
+    recipients = [u.email for u in _approvers_of(approval.opportunity) if u.email]
+    if recipients:
+        send_mail(
+            f"Discount approval requested: {approval.opportunity}",
+            f"{approval.requested_by} asks to give {approval.discount_percent} % discount "
+            f"(threshold {approval.threshold_percent} %).\n{approval.request_comment}",
+            None,
+            recipients,
+            fail_silently=True,
+        )
+
+
+def notify_discount_approval_decided(approval: DiscountApproval) -> None:
+    """Tell the requester the decision (email). Hook for the notifications service, as above."""
+    requester = approval.requested_by
+    if requester is not None and requester.email:
+        send_mail(
+            f"Discount {approval.get_status_display().lower()}: {approval.opportunity}",
+            f"{approval.decided_by} {approval.get_status_display().lower()} the "
+            f"{approval.discount_percent} % discount.\n{approval.decision_comment}",
+            None,
+            [requester.email],
+            fail_silently=True,
+        )
+
+
+@transaction.atomic
+def discount_approval_request(
+    *, opportunity: Opportunity, by: User, comment: str = ""
+) -> DiscountApproval:
+    """Ask the owner's manager to approve the deal's largest discount (above the threshold)."""
+    fresh = lock_current(opportunity, expected_version=None)
+    status = discount_status(fresh)
+    if status["state"] in ("not_needed", "approved"):
+        raise ValidationError({"discount": DISCOUNT_NO_APPROVAL_NEEDED})
+    if status["state"] == "pending":
+        raise ValidationError({"discount": DISCOUNT_ALREADY_PENDING})
+    approval = DiscountApproval.objects.create(
+        opportunity=fresh,
+        discount_percent=status["max_discount"],
+        threshold_percent=status["threshold"],
+        requested_by=by,
+        request_comment=comment.strip(),
+    )
+    transaction.on_commit(lambda: notify_discount_approval_requested(approval))
+    return approval
+
+
+@transaction.atomic
+def discount_approval_decide(
+    *, approval: DiscountApproval, by: User, approve: bool, comment: str = ""
+) -> DiscountApproval:
+    """Approve or reject a discount request; only a manager above the deal's owner decides."""
+    fresh = DiscountApproval.objects.select_for_update().get(pk=approval.pk)
+    if not can_decide_discount(by, fresh.opportunity):
+        raise PermissionDenied(DISCOUNT_NOT_YOUR_CALL)
+    if fresh.status != DiscountApprovalStatus.PENDING:
+        raise ValidationError(
+            {"status": DISCOUNT_NOT_PENDING.format(status=fresh.get_status_display().lower())}
+        )
+    comment = comment.strip()
+    if not approve and not comment:
+        raise ValidationError({"comment": DISCOUNT_REJECT_NEEDS_COMMENT})
+    fresh.status = DiscountApprovalStatus.APPROVED if approve else DiscountApprovalStatus.REJECTED
+    fresh.decided_by = by
+    fresh.decided_at = timezone.now()
+    fresh.decision_comment = comment
+    fresh.save()
+    transaction.on_commit(lambda: notify_discount_approval_decided(fresh))
+    return fresh
+
+
+@transaction.atomic
+def quote_create(*, opportunity: Opportunity, by: User, valid_days: int = 30) -> Quote:
+    """Issue the next version of the deal's quote: a PDF of its line items, kept for the record.
+
+    Needs line items, and any discount above the threshold approved.
+    """
+    fresh = lock_current(opportunity, expected_version=None)
+    lines = list(fresh.line_items.select_related("product"))
+    if not lines:
+        raise ValidationError({"line_items": QUOTE_NEEDS_LINES})
+    _require_discount_approved(fresh)
+    now = timezone.now()
+    last = fresh.quotes.aggregate(top=Max("version"))["top"] or 0
+    quote = Quote(
+        opportunity=fresh,
+        version=last + 1,
+        created_by=by,
+        created_at=now,
+        valid_until=timezone.localdate(now) + datetime.timedelta(days=valid_days),
+        amount=sum((line.total for line in lines), Decimal("0.00")),
+        currency=currency_of(fresh),
+        lines=[
+            {
+                "product": line.product.name,
+                "sku": line.product.sku,
+                "quantity": str(line.quantity),
+                "unit_price": str(line.unit_price),
+                "discount_percent": str(line.discount_percent),
+                "total": str(line.total),
+            }
+            for line in lines
+        ],
+    )
+    pdf = render_quote_pdf(quote)
+    quote.pdf.save(f"{quote.number}.pdf", ContentFile(pdf), save=False)
+    quote.full_clean()
+    quote.save()
+    return quote
+
+
+@transaction.atomic
+def order_create_from_won(
+    *, opportunity: Opportunity, by: User | None, at: datetime.datetime
+) -> Order | None:
+    """Turn a won deal into an order (lines and amounts from its line items) plus after-sales tasks.
+
+    One order per deal: winning again after a reopen keeps the first order and
+    creates no new tasks (returns None). The delivery check and feedback request
+    go to the account's customer success manager, else the account owner.
+    """
+    if Order.objects.filter(opportunity=opportunity).exists():
+        return None
+    lines = list(opportunity.line_items.select_related("product"))
+    if lines:
+        amount = sum((line.total for line in lines), Decimal("0.00"))
+        gross = sum(
+            ((line.quantity * line.unit_price).quantize(CENTS) for line in lines), Decimal("0.00")
+        )
+    else:
+        amount = gross = opportunity.amount
+    order = Order(
+        opportunity=opportunity,
+        amount=amount,
+        gross_amount=gross,
+        currency=currency_of(opportunity),
+        created_at=at,
+        created_by=by,
+        status_changed_at=at,
+    )
+    order._history_user = by
+    order.save()
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            product=line.product,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount_percent=line.discount_percent,
+            total=line.total,
+        )
+        for line in lines
+    )
+    assignee = customer_success_for(opportunity.account) or opportunity.account.owner
+    for title, description, days in AFTER_SALES_TASKS:
+        task_create(
+            by=by,
+            title=f"{title}: {opportunity.name}",
+            description=description,
+            due_at=at + datetime.timedelta(days=days),
+            assignee=assignee,
+            opportunity=opportunity,
+            account=opportunity.account,
+        )
+    return order
+
+
+@transaction.atomic
+def order_set_status(*, order: Order, by: User, status: str) -> Order:
+    """Move an order along: confirmed → delivered → invoiced, or cancelled."""
+    fresh = Order.objects.select_for_update().get(pk=order.pk)
+    if fresh.status == status:
+        raise ValidationError({"status": ORDER_STATUS_SAME.format(status=status)})
+    fresh.status = status
+    fresh.status_changed_at = timezone.now()
+    fresh.full_clean()
     fresh._history_user = by
     fresh.save()
     return fresh
