@@ -87,18 +87,17 @@ def question_for(metric: str, members: Mapping[str, object]) -> tuple[Question, 
     target's group in its answer (None: the question's total is the target's)."""
     kpi, fixed = METRIC_KPIS[metric]
     filters = dict(fixed)
-    group = label = None
+    group = label = grouped_by = None
     for dimension in GROUP_PREFERENCE:
         member = members.get(dimension)
         if member is not None:
             group, attribute = GROUPS[dimension]
-            label = getattr(member, attribute)
+            label, grouped_by = getattr(member, attribute), dimension
             break
     for dimension, name in FILTERS.items():
         member = members.get(dimension)
-        if member is None or GROUPS.get(dimension, (None,))[0] == group:
-            continue
-        filters[name] = member.pk
+        if member is not None and dimension != grouped_by:
+            filters[name] = member.pk
     return Question(kpi, tuple(sorted(filters.items())), group), label
 
 

@@ -78,7 +78,10 @@ class World:
 
     def call(self, who: str, day: datetime.date, kind: str = "call"):
         owner = getattr(self.people, who)
-        return activity_log(by=owner, type=kind, subject="Call", occurred_at=noon(day))
+        account = self.accounts.get(who) or self.accounts["ae"]
+        return activity_log(
+            by=owner, type=kind, subject="Call", occurred_at=noon(day), account=account
+        )
 
 
 @pytest.fixture
