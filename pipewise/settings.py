@@ -241,6 +241,7 @@ SPECTACULAR_SETTINGS = {
         "LeadStatusEnum": "pipewise.leads.choices.LeadStatus",
         "OutcomeEnum": "pipewise.pipeline.choices.OpportunityStatus",
         "TaskStatusEnum": "pipewise.activities.choices.TaskStatus",
+        "NotificationKindEnum": "pipewise.activities.choices.NotificationKind",
         "TerritoryLevelEnum": "pipewise.org.choices.TerritoryLevel",
     },
 }

@@ -8,7 +8,7 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils import timezone
 
-from pipewise.activities.choices import ActivityOutcome, ActivityType, TaskPriority
+from pipewise.activities.choices import ActivityOutcome, ActivityType, TaskPriority, TaskRecurrence
 from pipewise.activities.models import Task, TodoItem
 from pipewise.customers.permissions import account_visible_to, contact_visible_to
 from pipewise.leads.permissions import lead_visible_to
@@ -130,6 +130,12 @@ class TaskForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     priority = forms.ChoiceField(choices=TaskPriority.choices, initial=TaskPriority.NORMAL)
+    recurrence = forms.ChoiceField(
+        choices=TaskRecurrence.choices,
+        required=False,
+        label="Repeats",
+        help_text="Completing it creates the next one, one period later.",
+    )
     assignee = forms.ModelChoiceField(queryset=User.objects.none(), label="Assigned to")
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
@@ -148,6 +154,7 @@ class TaskForm(forms.Form):
             "title": data["title"],
             "due_at": data.get("due_at"),
             "priority": data["priority"],
+            "recurrence": data.get("recurrence") or "",
             "assignee": data["assignee"],
             "description": data.get("description") or "",
             **{name: data.get(name) for name in LINK_FIELDS},
@@ -160,6 +167,7 @@ class TaskForm(forms.Form):
             "title": task.title,
             "due_at": timezone.localtime(task.due_at) if task.due_at else None,
             "priority": task.priority,
+            "recurrence": task.recurrence,
             "assignee": task.assignee_id,
             "description": task.description,
             **{f"{name}": getattr(task, f"{name}_id") for name in LINK_FIELDS},

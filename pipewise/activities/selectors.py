@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from pipewise.activities.choices import (
     DIGEST_ITEMS,
@@ -13,6 +14,7 @@ from pipewise.activities.choices import (
     OPEN_TASK_STATUSES,
     ActivityType,
     NotificationKind,
+    TaskStatus,
 )
 from pipewise.activities.models import Activity, Notification, NotificationPreference, Task
 from pipewise.activities.permissions import task_visible_to
@@ -32,9 +34,10 @@ def notifications_for(user: User) -> QuerySet[Notification]:
 
 
 def unread_count(user: User) -> int:
-    """Unread in-app notifications, counted up to ``UNREAD_SHOWN + 1`` (one cheap query)."""
+    """Unread in-app notifications, up to ``UNREAD_SHOWN + 1``: one query reading at most
+    100 ids from a partial index (no COUNT over everything the user ever received)."""
     unread = Notification.objects.filter(recipient=user, in_app=True, read_at__isnull=True)
-    return unread.values("pk")[: UNREAD_SHOWN + 1].count()
+    return len(unread.values_list("pk", flat=True)[: UNREAD_SHOWN + 1])
 
 
 @dataclass
@@ -112,3 +115,58 @@ def calendar_meetings(user: User, *, now: datetime.datetime) -> QuerySet[Activit
         .select_related("opportunity", "account")
         .order_by("occurred_at", "pk")
     )
+
+
+@dataclass
+class TaskEvent:
+    """One line of a task's story: created, re-assigned, re-scheduled, completed, ..."""
+
+    at: datetime.datetime
+    by: str
+    what: str
+
+
+def task_timeline(task: Task, *, limit: int = 50) -> list[TaskEvent]:
+    """Who created, re-assigned, re-scheduled, completed (or re-opened) the task, newest
+    first, from its change history (one query for the rows, one for the people named)."""
+    rows = list(task.history.select_related("history_user").order_by("history_date", "history_id"))
+    people = {
+        user.pk: str(user) for user in User.objects.filter(pk__in={row.assignee_id for row in rows})
+    }
+    events = []
+    previous = None
+    for row in rows:
+        by = str(row.history_user) if row.history_user else "system"
+        for what in _task_changes(previous, row, people):
+            events.append(TaskEvent(at=row.history_date, by=by, what=what))
+        previous = row
+    return list(reversed(events))[:limit]
+
+
+def _when(moment) -> str:
+    return f"{timezone.localtime(moment):%d %b %Y %H:%M}" if moment else "no date"
+
+
+def _task_changes(old, new, people: dict[int, str]) -> list[str]:
+    if old is None:
+        due = f", due {_when(new.due_at)}" if new.due_at else ""
+        origin = " (next occurrence of a repeating task)" if new.recurs_from_id else ""
+        return [f"Created for {people.get(new.assignee_id, '?')}{due}{origin}"]
+    changes = []
+    if old.assignee_id != new.assignee_id:
+        changes.append(
+            f"Re-assigned from {people.get(old.assignee_id, '?')} "
+            f"to {people.get(new.assignee_id, '?')}"
+        )
+    if old.due_at != new.due_at:
+        changes.append(f"Re-scheduled from {_when(old.due_at)} to {_when(new.due_at)}")
+    if old.status != new.status:
+        if new.status == TaskStatus.DONE:
+            changes.append("Completed")
+        else:
+            changes.append(f"Status {TaskStatus(new.status).label.lower()}")
+    if old.deleted_at != new.deleted_at:
+        changes.append("Deleted" if new.deleted_at else "Restored")
+    if not changes and (old.title, old.priority) != (new.title, new.priority):
+        changes.append("Details changed")
+    return changes

@@ -723,3 +723,8 @@ def calendar_feed_revoke(*, user: User) -> bool:
     """Switch the feed off: its URL answers 404 until the user asks for a new one."""
     deleted, _ = CalendarFeed.objects.filter(user=user).delete()
     return bool(deleted)
+
+
+def calendar_feed_touch(*, feed: CalendarFeed, at: datetime.datetime) -> None:
+    """Note when a calendar last fetched the feed (shown on the profile page)."""
+    CalendarFeed.objects.filter(pk=feed.pk).update(last_fetched_at=at)

@@ -15,4 +15,15 @@ urlpatterns = [
     path("activities/new/", views.activity_create, name="activity_create"),
     path("activities/quick-call/", views.quick_call, name="quick_call"),
     path("activities/quick-task/", views.quick_task, name="quick_task"),
+    path("notifications/", views.notification_list, name="notification_list"),
+    path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
+    path("notifications/read-all/", views.notification_read_all, name="notification_read_all"),
+    path(
+        "notifications/preferences/",
+        views.notification_preferences_view,
+        name="notification_preferences",
+    ),
+    path("profile/", views.profile, name="profile"),
+    path("profile/calendar/", views.calendar_feed_manage, name="calendar_manage"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
 ]

@@ -8,10 +8,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
-from pipewise.activities.choices import OPEN_TASK_STATUSES, TaskPriority, TaskStatus
+from pipewise.activities.choices import (
+    OPEN_TASK_STATUSES,
+    NotificationKind,
+    TaskPriority,
+    TaskStatus,
+)
 from pipewise.activities.filters import TaskFilter
 from pipewise.activities.forms import (
     DUE_CHOICES,
@@ -22,10 +30,22 @@ from pipewise.activities.forms import (
     TodoFormSet,
     due_window,
 )
-from pipewise.activities.models import TodoItem
+from pipewise.activities.ical import calendar_document
+from pipewise.activities.models import CalendarFeed, TodoItem
 from pipewise.activities.permissions import access_task, task_visible_to
+from pipewise.activities.selectors import (
+    notification_preferences,
+    notifications_for,
+    task_timeline,
+)
 from pipewise.activities.services import (
     activity_log,
+    calendar_feed_get_or_create,
+    calendar_feed_revoke,
+    calendar_feed_rotate,
+    calendar_feed_touch,
+    notification_mark_read,
+    notification_preferences_save,
     task_complete,
     task_create,
     task_set_todos,
@@ -119,6 +139,7 @@ def task_detail(request, pk):
             "formset": formset,
             "planned_total": sum(t.planned_minutes or 0 for t in todos),
             "history": history_entries(task, limit=20),
+            "timeline": task_timeline(task),
         },
     )
 
@@ -341,3 +362,122 @@ def quick_task(request):
             response["HX-Trigger"] = _toast(f"Task “{task.title}” added.", "success")
             return response
     return render(request, "activities/_quick_task.html", {"form": form}, status=422)
+
+
+# --- notifications, preferences, profile and calendar -------------------------------
+
+
+@login_required
+def notification_list(request):
+    """The user's notifications, newest first; unread ones stand out."""
+    notifications = notifications_for(request.user)
+    unread_only = request.GET.get("unread") == "1"
+    if unread_only:
+        notifications = notifications.filter(read_at__isnull=True)
+    page = keyset_page(request, notifications, sort_options={}, default_sort="-id")
+    return render(
+        request,
+        "activities/notification_list.html",
+        {"title": "Notifications", "page": page, "unread_only": unread_only},
+    )
+
+
+@login_required
+@require_POST
+def notification_open(request, pk):
+    """Mark one notification read and go to what it is about."""
+    notification = get_object_or_404(notifications_for(request.user), pk=pk)
+    notification_mark_read(user=request.user, notification_id=notification.pk)
+    if request.POST.get("stay") or not notification.url:
+        return redirect("activities:notification_list")
+    return redirect(notification.url)
+
+
+@login_required
+@require_POST
+def notification_read_all(request):
+    marked = notification_mark_read(user=request.user)
+    messages.success(request, f"{marked} notification{'s' if marked != 1 else ''} marked read.")
+    return redirect("activities:notification_list")
+
+
+@login_required
+def notification_preferences_view(request):
+    """Choose, per kind, whether it shows under the bell and whether it is emailed."""
+    user = request.user
+    if request.method == "POST":
+        choices = {
+            kind: (
+                request.POST.get(f"{kind}-in_app") == "on",
+                request.POST.get(f"{kind}-email") == "on",
+            )
+            for kind in NotificationKind.values
+        }
+        notification_preferences_save(user=user, choices=choices)
+        messages.success(request, "Notification preferences saved.")
+        return redirect("activities:notification_preferences")
+    return render(
+        request,
+        "activities/notification_preferences.html",
+        {
+            "title": "Notification preferences",
+            "rows": notification_preferences(user),
+            "has_email": bool(user.email),
+        },
+    )
+
+
+@login_required
+def profile(request):
+    """The user's own page: who they are, their calendar feed, their notification settings."""
+    user = request.user
+    feed = CalendarFeed.objects.filter(user=user).first()
+    return render(
+        request,
+        "activities/profile.html",
+        {
+            "title": "Your profile",
+            "feed": feed,
+            "feed_url": _feed_url(request, feed.token) if feed else "",
+            "manager": user.manager,
+            "roles": sorted(user.role_keys),
+        },
+    )
+
+
+def _feed_url(request, token: str) -> str:
+    return request.build_absolute_uri(reverse("activities:calendar_feed", args=[token]))
+
+
+@login_required
+@require_POST
+def calendar_feed_manage(request):
+    """Create, rotate or revoke the user's calendar feed URL (profile page buttons)."""
+    action = request.POST.get("action")
+    if action == "create":
+        calendar_feed_get_or_create(user=request.user)
+        messages.success(request, "Your calendar URL is ready: subscribe to it in your calendar.")
+    elif action == "rotate":
+        calendar_feed_rotate(user=request.user)
+        messages.success(request, "New calendar URL made; the old one no longer works.")
+    elif action == "revoke":
+        calendar_feed_revoke(user=request.user)
+        messages.success(request, "Calendar URL revoked; subscriptions to it stop updating.")
+    else:
+        messages.error(request, "Unknown action.")
+    return redirect("activities:profile")
+
+
+@require_GET
+def calendar_feed(request, token):
+    """The iCalendar feed: no session, the secret token in the URL is the key."""
+    feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
+    if feed is None or not feed.user.is_active:
+        raise Http404("No such calendar.")
+    now = timezone.now()
+    body = calendar_document(user=feed.user, base_url=request.build_absolute_uri("/"), now=now)
+    calendar_feed_touch(feed=feed, at=now)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="pipewise.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
