@@ -1,4 +1,5 @@
-"""API for sales processes, stages and opportunities (with line items and stage moves)."""
+"""API for sales processes (with their process matrix), stages and opportunities (with line
+items and stage moves). Quotes, orders, approvals and milestones: ``api_matrix.py``."""
 
 from __future__ import annotations
 
@@ -13,9 +14,17 @@ from pipewise.core.api import RecordViewSet, VisibleRelatedField
 from pipewise.customers.permissions import account_visible_to, contact_visible_to
 from pipewise.leads.permissions import lead_visible_to
 from pipewise.org.api import ConfigurationViewSet
+from pipewise.pipeline.api_matrix import (
+    FollowUpTemplateSerializer,
+    MilestoneSerializer,
+    ProcessMapSerializer,
+    StageToolSerializer,
+)
+from pipewise.pipeline.choices import REQUIRABLE_FIELDS
 from pipewise.pipeline.filters import OpportunityFilter
 from pipewise.pipeline.models import LineItem, Opportunity, Pipeline, Stage, StageChange
 from pipewise.pipeline.permissions import access_opportunity, opportunity_visible_to
+from pipewise.pipeline.process import process_map
 from pipewise.pipeline.selectors import opportunity_list
 from pipewise.pipeline.services import (
     opportunity_close_lost,
@@ -28,9 +37,34 @@ from pipewise.pipeline.services import (
 
 
 class StageSerializer(serializers.ModelSerializer):
+    """A stage with its process matrix: goal, exit criteria, tools, duration, follow-ups."""
+
+    required_fields = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(REQUIRABLE_FIELDS.items())),
+        required=False,
+        help_text="Exit criteria: deal fields that must be filled before the deal moves on.",
+    )
+    milestones = MilestoneSerializer(many=True, read_only=True)
+    tools = StageToolSerializer(many=True, read_only=True)
+    follow_ups = FollowUpTemplateSerializer(many=True, read_only=True)
+
     class Meta:
         model = Stage
-        fields = ["id", "pipeline", "name", "order", "probability", "kind"]
+        fields = [
+            "id",
+            "pipeline",
+            "name",
+            "order",
+            "probability",
+            "kind",
+            "expected_days",
+            "goal",
+            "required_fields",
+            "talk_track",
+            "milestones",
+            "tools",
+            "follow_ups",
+        ]
 
 
 class PipelineSerializer(serializers.ModelSerializer):
@@ -38,22 +72,32 @@ class PipelineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Pipeline
-        fields = ["id", "name", "description", "is_default", "active", "stages"]
+        fields = ["id", "name", "description", "is_default", "active", "criteria_mode", "stages"]
+
+
+STAGE_MATRIX = ("stages__milestones", "stages__tools", "stages__follow_ups")
 
 
 class PipelineViewSet(ConfigurationViewSet):
     """Sales processes and their ordered stages."""
 
-    queryset = Pipeline.objects.prefetch_related("stages")
+    queryset = Pipeline.objects.prefetch_related("stages", *STAGE_MATRIX)
     serializer_class = PipelineSerializer
     search_fields = ["name"]
     ordering_fields = ["id", "name"]
+
+    @extend_schema(responses=ProcessMapSerializer)
+    @action(detail=True, methods=["get"], url_path="map")
+    def process_map(self, request, pk=None):
+        """The process map: per stage, conversion, average days, deals now (visible deals)."""
+        figures = process_map(pipeline=self.get_object(), user=request.user)
+        return Response(ProcessMapSerializer(figures).data)
 
 
 class StageViewSet(ConfigurationViewSet):
     """The stages of the sales processes (order, probability, open/won/lost)."""
 
-    queryset = Stage.objects.all()
+    queryset = Stage.objects.prefetch_related("milestones", "tools", "follow_ups")
     serializer_class = StageSerializer
     filterset_fields = ["pipeline", "kind"]
     ordering_fields = ["id", "order"]
@@ -176,6 +220,15 @@ class OpportunitySerializer(OpportunityListSerializer):
         return attrs
 
 
+class MovedSerializer(OpportunitySerializer):
+    """The moved deal, with the exit criteria it did not meet (recorded on the stage history)."""
+
+    warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta(OpportunitySerializer.Meta):
+        fields = [*OpportunitySerializer.Meta.fields, "warnings"]
+
+
 class MoveSerializer(serializers.Serializer):
     stage = serializers.PrimaryKeyRelatedField(queryset=Stage.objects.all())
     lost_reason = serializers.CharField(required=False, allow_blank=True, default="")
@@ -274,10 +327,14 @@ class OpportunityViewSet(RecordViewSet, viewsets.ModelViewSet):
         fresh = self.get_queryset().get(pk=opportunity.pk)
         return Response(self.get_serializer(fresh).data)
 
-    @extend_schema(request=MoveSerializer, responses=OpportunitySerializer)
+    @extend_schema(request=MoveSerializer, responses=MovedSerializer)
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
-        """Move the deal to another stage of its process (writes a stage-history row)."""
+        """Move the deal to another stage of its process (writes a stage-history row).
+
+        Unmet exit criteria refuse the move (400) when the process blocks, else
+        come back in ``warnings``.
+        """
         opportunity = access_opportunity(request.user, pk, for_write=True)
         data = MoveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -288,7 +345,9 @@ class OpportunityViewSet(RecordViewSet, viewsets.ModelViewSet):
             lost_reason=data.validated_data["lost_reason"],
             expected_version=data.validated_data.get("version"),
         )
-        return self._respond(moved)
+        response = self._respond(moved)
+        response.data["warnings"] = moved.stage_change.warnings.splitlines()
+        return response
 
     @extend_schema(request=VersionSerializer, responses=OpportunitySerializer)
     @action(detail=True, methods=["post"])
