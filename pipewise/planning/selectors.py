@@ -10,17 +10,21 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from pipewise.activities.choices import TaskStatus
+from pipewise.activities.models import Task, TodoItem
 from pipewise.org.models import ProductLine, Segment, Team, Territory, User
 from pipewise.org.permissions import owner_ids_visible_to
-from pipewise.planning.actuals import Probe, Standing, actuals_of, standings
-from pipewise.planning.choices import Dimension, PeriodKind
+from pipewise.planning.actuals import Probe, Standing, actuals_of, monthly_shape, standings
+from pipewise.planning.allocation import as_percentages
+from pipewise.planning.choices import DEFAULT_HISTORY_YEARS, Dimension, PeriodKind
 from pipewise.planning.models import Target
 from pipewise.planning.periods import (
     FiscalPeriod,
     fiscal_year,
+    fiscal_year_of,
     month_index,
     period_of,
     periods_in,
@@ -427,3 +431,42 @@ def attainment_report(
         rows=[AttainmentRow(member, items) for member, items in ordered],
         by_period=by_period,
     )
+
+
+# --- seasonality shape and plan progress ----------------------------------------------------
+def profile_shape(profile, *, years: int = DEFAULT_HISTORY_YEARS) -> dict:
+    """A profile's weights in fiscal order beside last years' actual share of won revenue
+    per month (the members' own history, else the company's; None without history)."""
+    year = fiscal_year(fiscal_year_of(timezone.localdate()))
+    months = periods_in(year, PeriodKind.MONTH)
+    shape = monthly_shape(profile.members, years=years)
+    history = as_percentages(shape[0]) if shape else [None] * 12
+    return {
+        "months": [m.start.strftime("%b") for m in months],
+        "weights": [profile.weights[m.start.month - 1] for m in months],
+        "history": [history[m.start.month - 1] for m in months],
+    }
+
+
+def plan_progress(plan) -> dict:
+    """How far a sales plan has got: its tasks and to-do items done, beside the attainment
+    of the target it serves. Two queries (three with a target)."""
+    tasks = Task.objects.filter(initiatives__plan=plan).distinct()
+    counts = tasks.aggregate(
+        tasks=Count("pk", distinct=True),
+        tasks_done=Count("pk", filter=Q(status=TaskStatus.DONE), distinct=True),
+    )
+    todos = TodoItem.objects.filter(task__initiatives__plan=plan).aggregate(
+        todos=Count("pk", distinct=True), todos_done=Count("pk", filter=Q(done=True), distinct=True)
+    )
+    steps = counts["tasks"] + todos["todos"]
+    done = counts["tasks_done"] + todos["todos_done"]
+    attainment = None
+    if plan.target_id:
+        attainment = standings([with_members(Target.objects).get(pk=plan.target_id)])[0].attainment
+    return {
+        **counts,
+        **todos,
+        "percent": (Decimal(done * 100) / steps).quantize(Decimal("0.1")) if steps else None,
+        "attainment": attainment,
+    }
