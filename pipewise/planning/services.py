@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -632,3 +633,62 @@ def initiative_task_add(
     )
     initiative.tasks.add(task)
     return task
+
+
+# --- the grid: many cells at once, all or nothing ------------------------------------------
+CELL_NOT_YOURS = "you cannot set targets for {member}."
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One entered value of the targets grid: where it came from (a spreadsheet cell
+    reference such as "C7", or a form field), for which member and period."""
+
+    ref: str
+    member: object
+    period: FiscalPeriod
+    value: object
+
+
+@transaction.atomic
+def targets_grid_save(
+    *, by: User, metric: str, dimension: str, cells: Sequence[GridCell]
+) -> list[Target]:
+    """Save a grid of targets (web grid editor, XLSX import): every cell is checked first
+    and any problem — named by its cell reference — refuses the whole grid, so nothing is
+    half-written. Blank cells are left alone; unchanged amounts are not rewritten."""
+    if metric not in Metric.values:
+        raise ValidationError(
+            {"metric": UNKNOWN_METRIC.format(value=metric, known=", ".join(Metric.values))}
+        )
+    _check_members(metric, {dimension: object()})
+    errors: dict[str, list[str]] = {}
+    checked = []
+    allowed: dict[object, bool] = {}
+    for cell in cells:
+        if cell.value is None or str(cell.value).strip() == "":
+            continue
+        try:
+            amount = _number(cell.value, metric=metric)
+        except ValidationError as exc:
+            errors[cell.ref] = exc.messages
+            continue
+        if cell.member not in allowed:
+            allowed[cell.member] = can_set_target(
+                by,
+                person=cell.member if dimension == Dimension.USER else None,
+                team=cell.member if dimension == Dimension.TEAM else None,
+            )
+        if not allowed[cell.member]:
+            errors[cell.ref] = [CELL_NOT_YOURS.format(member=cell.member)]
+            continue
+        checked.append((cell, amount))
+    if errors:
+        raise ValidationError(errors)
+    written = []
+    for cell, amount in checked:
+        template = Target(metric=metric, **{dimension: cell.member})
+        written.append(
+            _target_put(by=by, template=template, period=cell.period, amount=amount, note="")
+        )
+    return written
