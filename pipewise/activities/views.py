@@ -53,6 +53,7 @@ from pipewise.activities.services import (
     todo_set_done,
 )
 from pipewise.core.api import history_entries
+from pipewise.org.choices import Role
 from pipewise.org.models import User
 from pipewise.org.selectors import user_and_reports_ids
 from pipewise.web.access import writer_required
@@ -440,7 +441,7 @@ def profile(request):
             "feed": feed,
             "feed_url": _feed_url(request, feed.token) if feed else "",
             "manager": user.manager,
-            "roles": sorted(user.role_keys),
+            "roles": sorted(Role(key).label for key in user.role_keys),
         },
     )
 

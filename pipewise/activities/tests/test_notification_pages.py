@@ -169,3 +169,13 @@ def test_the_task_page_tells_the_tasks_story(people):
     assert "Re-assigned from Ae Tester to Sdr Tester" in story
     assert "Re-scheduled from" in story and "Completed" in story
     assert story.index("Completed") < story.index("Re-scheduled") < story.index("Created")
+
+
+def test_a_task_without_history_rows_still_says_who_created_it(people):
+    from pipewise.activities.models import Task
+    from pipewise.activities.selectors import task_timeline
+
+    task = Task.objects.create(title="Bulk", assignee=people.ae, created_by=people.manager)
+    task.history.all().delete()
+    [event] = task_timeline(task)
+    assert (event.what, event.by) == ("Created for Ae Tester", "Manager Tester")

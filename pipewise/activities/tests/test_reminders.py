@@ -225,3 +225,15 @@ def test_a_managers_digest_lists_only_their_teams_visible_work(sales, people):
 def test_no_digest_before_the_digest_hour(sales, people):
     reminders_scan(now=early(timezone.now()), send_email=False)
     assert kinds(NotificationKind.TEAM_DIGEST) == []
+
+
+def test_a_recipient_without_an_address_is_marked_failed_not_retried(people, clock):
+    people.ae.email = ""
+    people.ae.save(update_fields=["email"])
+    notification_preferences_save(
+        user=people.ae, choices={NotificationKind.TASK_OVERDUE: (True, True)}
+    )
+    task_create(by=people.ae, title="Send contract", due_at=clock - MINUTE)
+    assert reminders_scan(now=clock).emailed == 0
+    assert Notification.objects.get(recipient=people.ae).email_state == EmailState.FAILED
+    assert mail.outbox == []
