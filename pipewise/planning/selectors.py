@@ -470,3 +470,35 @@ def plan_progress(plan) -> dict:
         "percent": (Decimal(done * 100) / steps).quantize(Decimal("0.1")) if steps else None,
         "attainment": attainment,
     }
+
+
+# --- drill-down: the records behind a figure -------------------------------------------------
+def target_records(viewer: User, target, *, limit: int = 200) -> tuple[str, list]:
+    """The records a target's actual counts (won deals, line items or activities), as the
+    KPI of the registry selects them, limited to what ``viewer`` may open. Returns the kind
+    of record ("opportunities", "line items", "activities") and the first ``limit``."""
+    from pipewise.planning.actuals import question_for
+    from pipewise.reports.kpis import registry
+
+    question, label = question_for(target.metric, target.members)
+    kpi = registry.get(question.kpi)
+    asked = kpi.prepare(
+        user=viewer,
+        start=target.period_start,
+        end=target.period_end,
+        group_by=None,
+        filters=dict(question.filters),
+        inputs=None,
+    )
+    rows = kpi.records(asked)
+    subject = kpi.subject
+    if question.group and question.group in subject.groups:
+        rows = rows.filter(**{subject.groups[question.group]: label})
+    elif question.group:  # deals by product line: those with a line in it
+        rows = rows.filter(line_items__product__product_line__name=label).distinct()
+    related = {
+        "opportunities": ("owner", "account"),
+        "line items": ("opportunity__owner", "opportunity__account", "product"),
+        "activities": ("owner",),
+    }[subject.name]
+    return subject.name, list(rows.select_related(*related).order_by("-pk")[:limit])

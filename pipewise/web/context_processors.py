@@ -12,6 +12,7 @@ NAVIGATION = [
     ("opportunities", "Opportunities", "pipeline:list", "bi-graph-up-arrow"),
     ("board", "Pipeline board", "pipeline:board", "bi-kanban"),
     ("tasks", "Tasks", "activities:task_list", "bi-check2-square"),
+    ("planning", "Targets", "planning:targets", "bi-bullseye"),
 ]
 
 

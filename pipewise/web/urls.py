@@ -25,5 +25,6 @@ urlpatterns = [
     path("", include("pipewise.customers.urls")),
     path("", include("pipewise.pipeline.urls")),
     path("", include("pipewise.activities.urls")),
+    path("", include("pipewise.planning.urls")),
     path("", include("pipewise.org.urls")),
 ]

@@ -1,0 +1,170 @@
+"""Forms of the planning pages (thin: they hand cleaned values to the services)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from pipewise.planning.choices import AllocationMethod, Dimension, Metric, PeriodKind
+from pipewise.planning.models import MONTH_FIELDS
+from pipewise.web.forms import VersionedForm
+
+MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+class GridChoiceForm(forms.Form):
+    """Which grid to show: metric, fiscal year, dimension."""
+
+    metric = forms.ChoiceField(choices=Metric.choices, required=False)
+    year = forms.IntegerField(min_value=1901, max_value=2999, required=False)
+    dimension = forms.ChoiceField(choices=Dimension.choices, required=False)
+
+
+class AttainmentForm(forms.Form):
+    metric = forms.ChoiceField(choices=Metric.choices, required=False)
+    dimension = forms.ChoiceField(
+        choices=[*Dimension.choices, ("company", "Company")], required=False
+    )
+    kind = forms.ChoiceField(choices=PeriodKind.choices, required=False)
+    year = forms.IntegerField(min_value=1901, max_value=2999, required=False)
+
+
+class TargetForm(forms.Form):
+    """A new target for one member (or combination) in one period."""
+
+    metric = forms.ChoiceField(choices=Metric.choices)
+    period_kind = forms.ChoiceField(choices=PeriodKind.choices)
+    period_start = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), help_text="First day of the period."
+    )
+    amount = forms.DecimalField(max_digits=16, decimal_places=2, min_value=0)
+    user = forms.ModelChoiceField(queryset=None, required=False, label="Person")
+    team = forms.ModelChoiceField(queryset=None, required=False)
+    territory = forms.ModelChoiceField(queryset=None, required=False)
+    product_line = forms.ModelChoiceField(queryset=None, required=False)
+    segment = forms.ModelChoiceField(queryset=None, required=False)
+    note = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args, people, **kwargs):
+        from pipewise.org.models import ProductLine, Segment, Team, Territory
+
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = people
+        self.fields["team"].queryset = Team.objects.order_by("name")
+        self.fields["territory"].queryset = Territory.objects.order_by("name")
+        self.fields["product_line"].queryset = ProductLine.objects.order_by("name")
+        self.fields["segment"].queryset = Segment.objects.order_by("name")
+
+
+class TargetAmountForm(VersionedForm):
+    amount = forms.DecimalField(max_digits=16, decimal_places=2, min_value=0)
+    note = forms.CharField(max_length=300, required=False)
+
+
+class AllocateForm(forms.Form):
+    method = forms.ChoiceField(choices=AllocationMethod.choices)
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members = list(members)
+        for person in self.members:
+            self.fields[f"weight_{person.pk}"] = forms.DecimalField(
+                label=str(person), min_value=0, max_digits=12, decimal_places=4, required=False
+            )
+
+    def weights(self) -> dict[int, object]:
+        return {
+            p.pk: self.cleaned_data[f"weight_{p.pk}"]
+            for p in self.members
+            if self.cleaned_data.get(f"weight_{p.pk}") is not None
+        }
+
+
+class ProfileForm(VersionedForm):
+    """Twelve weights in percent, January … December."""
+
+    name = forms.CharField(max_length=120)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field, label in zip(MONTH_FIELDS, MONTH_NAMES, strict=True):
+            self.fields[field] = forms.DecimalField(
+                label=label, min_value=0, max_value=100, decimal_places=2, max_digits=5
+            )
+
+    def weights(self) -> list:
+        return [self.cleaned_data[f] for f in MONTH_FIELDS]
+
+
+class ProfileMembersForm(forms.Form):
+    """Whose profile: none chosen = the company's."""
+
+    user = forms.ModelChoiceField(queryset=None, required=False, label="Person")
+    team = forms.ModelChoiceField(queryset=None, required=False)
+    territory = forms.ModelChoiceField(queryset=None, required=False)
+    product_line = forms.ModelChoiceField(queryset=None, required=False)
+    segment = forms.ModelChoiceField(queryset=None, required=False)
+    years = forms.IntegerField(min_value=1, max_value=10, initial=2, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from pipewise.org.models import ProductLine, Segment, Team, Territory, User
+
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.filter(is_active=True).order_by("username")
+        self.fields["team"].queryset = Team.objects.order_by("name")
+        self.fields["territory"].queryset = Territory.objects.order_by("name")
+        self.fields["product_line"].queryset = ProductLine.objects.order_by("name")
+        self.fields["segment"].queryset = Segment.objects.order_by("name")
+
+    def members(self) -> dict:
+        return {d: self.cleaned_data.get(d) for d in Dimension.values}
+
+
+class PlanForm(VersionedForm):
+    title = forms.CharField(max_length=200)
+    fiscal_year = forms.IntegerField(min_value=1901, max_value=2999)
+    target = forms.ModelChoiceField(queryset=None, required=False)
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, targets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = targets
+
+
+class InitiativeForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    expected_result = forms.CharField(max_length=300, required=False)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class PlanTaskForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    due_at = forms.DateTimeField(
+        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    todo = forms.CharField(max_length=300, required=False, label="First to-do item")
+    planned_minutes = forms.IntegerField(min_value=0, required=False)
+    resources = forms.CharField(max_length=300, required=False)
+    measured_result = forms.CharField(max_length=300, required=False)
+
+    def todos(self) -> list[dict]:
+        if not self.cleaned_data.get("todo"):
+            return []
+        return [
+            {
+                "text": self.cleaned_data["todo"],
+                "planned_minutes": self.cleaned_data.get("planned_minutes"),
+                "resources": self.cleaned_data.get("resources") or "",
+                "measured_result": self.cleaned_data.get("measured_result") or "",
+            }
+        ]
+
+
+class ReviewForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        choices=[("1", "Approve"), ("0", "Send back")], coerce=lambda v: v == "1"
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(help_text="An .xlsx file in the layout of the export.")
