@@ -31,6 +31,7 @@ def build(size: int, *, seed: int = 7, progress=print) -> None:
         _org_and_accounts(seed)
     have = Opportunity.all_objects.count()
     if have >= size:
+        _totals_ready(progress)
         return
     rng = random.Random(seed + have)
     pipeline = default_pipeline()
@@ -98,6 +99,17 @@ def build(size: int, *, seed: int = 7, progress=print) -> None:
     else:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+    _totals_ready(progress, rebuild=True)
+
+
+def _totals_ready(progress, *, rebuild: bool = False) -> None:
+    """The running stage totals that boards read: the raw inserts went around the services."""
+    from pipewise.pipeline.models import StageTotal
+    from pipewise.pipeline.totals import stage_totals_rebuild
+
+    if rebuild or not StageTotal.objects.exists():
+        rows = stage_totals_rebuild()
+        progress(f"  stage totals: {rows:,} rows")
 
 
 def _org_and_accounts(seed: int) -> None:

@@ -109,7 +109,13 @@ class RecordActionsMixin:
 
     def perform_destroy(self, instance):
         self.check_write_access(instance)
-        record_delete(record=instance, by=self.request.user)
+        self.delete_record(instance)
+
+    def delete_record(self, record):
+        record_delete(record=record, by=self.request.user)
+
+    def restore_record(self, record):
+        return record_restore(record=record, by=self.request.user)
 
     def check_write_access(self, instance):
         """Overridden per entity: raise PermissionDenied when the user may read only."""
@@ -131,7 +137,7 @@ class RecordActionsMixin:
         record = model.all_objects.filter(pk=pk).first()
         if record is None:
             raise Http404
-        record = record_restore(record=record, by=request.user)
+        record = self.restore_record(record)
         return Response(self.get_serializer(record).data)
 
 
@@ -165,6 +171,9 @@ class RecordViewSet(RecordActionsMixin):
     access = None
     create_service = None
     update_service = None
+    # Where an entity's delete or restore does more than flip the flag (totals, ...).
+    delete_service = None
+    restore_service = None
     record_argument = "record"
 
     def get_queryset(self):
@@ -187,6 +196,16 @@ class RecordViewSet(RecordActionsMixin):
             **{self.record_argument: record},
             **data,
         )
+
+    def delete_record(self, record):
+        if self.delete_service is None:
+            return super().delete_record(record)
+        return type(self).delete_service(by=self.request.user, **{self.record_argument: record})
+
+    def restore_record(self, record):
+        if self.restore_service is None:
+            return super().restore_record(record)
+        return type(self).restore_service(by=self.request.user, **{self.record_argument: record})
 
     def check_write_access(self, instance):
         type(self).access(self.request.user, instance.pk, for_write=True)

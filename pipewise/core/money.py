@@ -8,6 +8,9 @@ from django.conf import settings
 from django.db import models
 
 CENTS = Decimal("0.01")
+# "× PER_CENT" in SQL instead of "÷ 100": SQLite keeps 999.00 in a decimal column as the
+# integer 999, and 999 * 5 / 100 is an integer division there (49, not 49.95).
+PER_CENT = models.Value(CENTS, output_field=models.DecimalField(max_digits=3, decimal_places=2))
 MAX_DIGITS = 16
 DECIMAL_PLACES = 2
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -31,7 +29,7 @@ from pipewise.pipeline.permissions import opportunity_visible_to
 from pipewise.pipeline.selectors import opportunity_list, opportunity_totals
 from pipewise.web.access import writer_required
 from pipewise.web.export import export_response
-from pipewise.web.forms import add_service_errors
+from pipewise.web.forms import form_saved
 from pipewise.web.lists import keyset_page
 from pipewise.web.lookup import lookup_options
 
@@ -96,9 +94,9 @@ def account_detail(request, pk):
             "title": account.name,
             "account": account,
             "contacts": list(
-                contact_visible_to(user).filter(account=account).order_by("last_name")[
-                    :RELATED_LIMIT
-                ]
+                contact_visible_to(user)
+                .filter(account=account)
+                .order_by("last_name")[:RELATED_LIMIT]
             ),
             "opportunities": list(
                 opportunity_list(opportunities).order_by("-close_date")[:RELATED_LIMIT]
@@ -130,14 +128,14 @@ def account_detail(request, pk):
 def account_create_view(request):
     user = request.user
     form = AccountForm(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            account = account_create(by=user, **form.values())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"Account “{account}” created.")
-            return redirect("customers:account_detail", pk=account.pk)
+    account = form_saved(
+        request,
+        form,
+        lambda: account_create(by=user, **form.values()),
+        success="Account “{record}” created.",
+    )
+    if account:
+        return redirect("customers:account_detail", pk=account.pk)
     return render(
         request,
         "customers/account_form.html",
@@ -150,19 +148,19 @@ def account_edit(request, pk):
     user = request.user
     account = access_account(user, pk, for_write=True)
     form = AccountForm(request.POST or None, instance=account, user=user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            account = account_update(
-                account=account,
-                by=user,
-                expected_version=form.cleaned_data["version"],
-                **form.values(),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Account saved.")
-            return redirect("customers:account_detail", pk=account.pk)
+    saved = form_saved(
+        request,
+        form,
+        lambda: account_update(
+            account=account,
+            by=user,
+            expected_version=form.cleaned_data["version"],
+            **form.values(),
+        ),
+        success="Account saved.",
+    )
+    if saved:
+        return redirect("customers:account_detail", pk=saved.pk)
     return render(
         request,
         "customers/account_form.html",
@@ -205,9 +203,7 @@ def contact_list(request):
 @login_required
 def contact_detail(request, pk):
     user = request.user
-    contact = get_object_or_404(
-        contact_visible_to(user).select_related("owner", "account"), pk=pk
-    )
+    contact = get_object_or_404(contact_visible_to(user).select_related("owner", "account"), pk=pk)
     return render(
         request,
         "customers/contact_detail.html",
@@ -240,14 +236,14 @@ def contact_create_view(request):
     if request.GET.get("account", "").isdigit():
         initial["account"] = request.GET["account"]
     form = ContactForm(request.POST or None, user=user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            contact = contact_create(by=user, **form.values())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"Contact “{contact}” created.")
-            return redirect("customers:contact_detail", pk=contact.pk)
+    contact = form_saved(
+        request,
+        form,
+        lambda: contact_create(by=user, **form.values()),
+        success="Contact “{record}” created.",
+    )
+    if contact:
+        return redirect("customers:contact_detail", pk=contact.pk)
     return render(
         request,
         "customers/contact_form.html",
@@ -260,19 +256,19 @@ def contact_edit(request, pk):
     user = request.user
     contact = access_contact(user, pk, for_write=True)
     form = ContactForm(request.POST or None, instance=contact, user=user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            contact = contact_update(
-                contact=contact,
-                by=user,
-                expected_version=form.cleaned_data["version"],
-                **form.values(),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Contact saved.")
-            return redirect("customers:contact_detail", pk=contact.pk)
+    saved = form_saved(
+        request,
+        form,
+        lambda: contact_update(
+            contact=contact,
+            by=user,
+            expected_version=form.cleaned_data["version"],
+            **form.values(),
+        ),
+        success="Contact saved.",
+    )
+    if saved:
+        return redirect("customers:contact_detail", pk=saved.pk)
     return render(
         request,
         "customers/contact_form.html",

@@ -33,6 +33,7 @@ from pipewise.leads.models import Lead, LeadStatusChange
 from pipewise.org.models import Team, Territory, User
 from pipewise.pipeline.models import LineItem, Opportunity, StageChange
 from pipewise.pipeline.selectors import default_pipeline
+from pipewise.pipeline.totals import stage_totals_rebuild
 
 ALREADY_LOADED = (
     "The demo is already loaded here ({opportunities:,} opportunities); nothing was changed. "
@@ -202,6 +203,8 @@ def _load(report, calendar, *, size, seed, progress) -> None:
             count=size,
             progress=progress,
         )
+    # The deals went in by bulk insert, around the services that keep the running totals.
+    stage_totals_rebuild()
     organisation = {
         User: len(org.users),
         Territory: len(org.territories),

@@ -22,7 +22,7 @@ from pipewise.leads.services import lead_change_status, lead_convert, lead_creat
 from pipewise.org.models import Territory, User
 from pipewise.web.access import writer_required
 from pipewise.web.export import export_response
-from pipewise.web.forms import add_service_errors
+from pipewise.web.forms import add_service_errors, form_saved
 from pipewise.web.lists import keyset_page
 from pipewise.web.lookup import lookup_options
 
@@ -143,9 +143,11 @@ def lead_detail(request, pk):
             ),
             "status_form": LeadStatusForm(lead=lead),
             "can_change": can_change_lead(user, lead),
-            "opportunities": list(lead.opportunities.filter(
-                pk__in=_visible_opportunity_ids(user, lead)
-            ).select_related("stage")),
+            "opportunities": list(
+                lead.opportunities.filter(
+                    pk__in=_visible_opportunity_ids(user, lead)
+                ).select_related("stage")
+            ),
             "history": history_entries(lead, limit=20),
         },
     )
@@ -161,14 +163,14 @@ def _visible_opportunity_ids(user, lead):
 def lead_create_view(request):
     user = request.user
     form = LeadForm(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            lead = lead_create(by=user, **form.values())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"Lead “{lead}” created.")
-            return redirect("leads:detail", pk=lead.pk)
+    lead = form_saved(
+        request,
+        form,
+        lambda: lead_create(by=user, **form.values()),
+        success="Lead “{record}” created.",
+    )
+    if lead:
+        return redirect("leads:detail", pk=lead.pk)
     return render(
         request,
         "leads/lead_form.html",
@@ -181,16 +183,16 @@ def lead_edit(request, pk):
     user = request.user
     lead = access_lead(user, pk, for_write=True)
     form = LeadForm(request.POST or None, instance=lead, user=user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            lead = lead_update(
-                lead=lead, by=user, expected_version=form.cleaned_data["version"], **form.values()
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Lead saved.")
-            return redirect("leads:detail", pk=lead.pk)
+    saved = form_saved(
+        request,
+        form,
+        lambda: lead_update(
+            lead=lead, by=user, expected_version=form.cleaned_data["version"], **form.values()
+        ),
+        success="Lead saved.",
+    )
+    if saved:
+        return redirect("leads:detail", pk=saved.pk)
     return render(
         request,
         "leads/lead_form.html",
@@ -235,9 +237,7 @@ def lead_convert_view(request, pk):
     duplicates = lead_duplicates(
         lead, accounts=accounts, contacts=contacts, leads=lead_visible_to(user)
     )
-    form = LeadConvertForm(
-        request.POST or None, lead=lead, accounts=accounts, contacts=contacts
-    )
+    form = LeadConvertForm(request.POST or None, lead=lead, accounts=accounts, contacts=contacts)
     if lead.status in (LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED) and request.method == "GET":
         messages.info(
             request,
@@ -269,8 +269,10 @@ def lead_convert_view(request, pk):
             if conversion.opportunity:
                 return redirect("pipeline:detail", pk=conversion.opportunity.pk)
             return redirect("customers:account_detail", pk=conversion.account.pk)
-    chosen_account = request.POST.get("account", "") if request.method == "POST" else (
-        str(duplicates.accounts[0].pk) if duplicates.accounts else ""
+    chosen_account = (
+        request.POST.get("account", "")
+        if request.method == "POST"
+        else (str(duplicates.accounts[0].pk) if duplicates.accounts else "")
     )
     chosen_contact = request.POST.get("contact", "") if request.method == "POST" else ""
     return render(

@@ -30,7 +30,9 @@ from pipewise.pipeline.services import (
     opportunity_close_lost,
     opportunity_close_won,
     opportunity_create,
+    opportunity_delete,
     opportunity_move_stage,
+    opportunity_restore,
     opportunity_set_line_items,
     opportunity_update,
 )
@@ -279,6 +281,8 @@ class OpportunityViewSet(RecordViewSet, viewsets.ModelViewSet):
     visible = opportunity_visible_to
     access = access_opportunity
     update_service = opportunity_update
+    delete_service = opportunity_delete
+    restore_service = opportunity_restore
     record_argument = "opportunity"
 
     def get_queryset(self):

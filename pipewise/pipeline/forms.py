@@ -9,7 +9,7 @@ from django.urls import reverse_lazy
 from pipewise.catalog.models import Product
 from pipewise.customers.permissions import account_visible_to, contact_visible_to
 from pipewise.org.models import User
-from pipewise.pipeline.choices import LOST_REASONS
+from pipewise.pipeline.choices import LOST_REASONS, CriteriaMode
 from pipewise.pipeline.models import Opportunity, Pipeline, Stage
 from pipewise.web.forms import LookupSelect
 
@@ -89,7 +89,10 @@ class LineItemForm(forms.Form):
     product = forms.ModelChoiceField(queryset=Product.objects.filter(active=True))
     quantity = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0, initial=1)
     unit_price = forms.DecimalField(
-        max_digits=16, decimal_places=2, min_value=0, required=False,
+        max_digits=16,
+        decimal_places=2,
+        min_value=0,
+        required=False,
         help_text="Empty: list price.",
     )
     discount_percent = forms.DecimalField(
@@ -103,16 +106,31 @@ LineItemFormSet = forms.formset_factory(LineItemForm, extra=1, can_delete=True)
 class PipelineForm(forms.ModelForm):
     class Meta:
         model = Pipeline
-        fields = ["name", "description", "is_default", "active"]
+        fields = ["name", "description", "is_default", "active", "criteria_mode"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
-        labels = {"is_default": "Default process for new deals"}
+        labels = {
+            "is_default": "Default process for new deals",
+            "criteria_mode": "Unmet exit criteria",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["criteria_mode"].required = False
+
+    def clean_criteria_mode(self):
+        """Left out (older clients, scripts): the process keeps warning only."""
+        return (
+            self.cleaned_data.get("criteria_mode")
+            or self.instance.criteria_mode
+            or CriteriaMode.WARN
+        )
 
 
 class StageForm(forms.ModelForm):
     class Meta:
         model = Stage
-        fields = ["order", "name", "probability", "kind"]
-        labels = {"probability": "Probability %"}
+        fields = ["order", "name", "probability", "kind", "expected_days"]
+        labels = {"probability": "Probability %", "expected_days": "Expected days"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -483,3 +483,37 @@ class OrderLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.product}"
+
+
+class StageTotal(models.Model):
+    """Running count and amount of live deals per owner and stage (per close day once closed).
+
+    A read model for boards, My day and list totals, kept by the services in
+    ``pipeline/totals.py``; it holds nothing the deals do not. Open deals have no
+    ``closed_on``.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    closed_on = models.DateField(null=True, blank=True)
+    count = models.IntegerField(default=0)
+    amount = MoneyField(default=Decimal("0.00"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "stage", "closed_on"],
+                condition=Q(closed_on__isnull=False),
+                name="stagetotal_closed_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "stage"],
+                condition=Q(closed_on__isnull=True),
+                name="stagetotal_open_unique",
+            ),
+            models.CheckConstraint(condition=Q(count__gte=0), name="stagetotal_count_not_negative"),
+        ]
+        indexes = [models.Index(fields=["stage", "closed_on"], name="stagetotal_stage_day_idx")]
+
+    def __str__(self):
+        return f"{self.owner_id}/{self.stage_id}/{self.closed_on or 'open'}: {self.count}"

@@ -12,9 +12,14 @@ from pipewise.org.selectors import user_and_reports_ids
 from pipewise.pipeline.models import Opportunity
 
 
+def opportunity_owners_visible_to(user: User) -> frozenset[int] | None:
+    """Whose deals ``user`` sees (None: everyone's); running totals are summed over them."""
+    return owner_ids_visible_to(user)
+
+
 def opportunity_visible_to(user: User) -> QuerySet[Opportunity]:
     opportunities = Opportunity.objects.all()
-    owners = owner_ids_visible_to(user)
+    owners = opportunity_owners_visible_to(user)
     if owners is None:
         return opportunities
     return opportunities.filter(owner_id__in=owners)

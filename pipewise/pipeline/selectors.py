@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import DecimalField, ExpressionWrapper, F, Max, QuerySet, Sum
 
 from pipewise.catalog.models import PriceList, Product
+from pipewise.core.money import PER_CENT
 from pipewise.org.choices import Role
 from pipewise.org.models import OrganisationSettings, User
 from pipewise.org.selectors import territory_path
@@ -42,7 +43,7 @@ def opportunity_list(queryset: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
 def opportunity_totals(queryset: QuerySet[Opportunity]) -> dict:
     """Count, amount and probability-weighted amount of a (filtered) set of opportunities."""
     weighted = ExpressionWrapper(
-        F("amount") * F("stage__probability") / 100,
+        F("amount") * F("stage__probability") * PER_CENT,
         output_field=DecimalField(max_digits=20, decimal_places=2),
     )
     # The aliases must differ from the field names: an aggregate named "amount" would

@@ -22,7 +22,7 @@ from django.utils import timezone
 from pipewise.activities.services import notify_on_assign, task_create
 from pipewise.core.concurrency import bump_version, lock_current
 from pipewise.core.money import CENTS
-from pipewise.core.services import record_create, record_update
+from pipewise.core.services import record_create, record_delete, record_restore, record_update
 from pipewise.customers.models import Account, Contact
 from pipewise.org.models import User
 from pipewise.pipeline.choices import (
@@ -60,6 +60,7 @@ from pipewise.pipeline.selectors import (
     price_of,
     unmet_exit_criteria,
 )
+from pipewise.pipeline.totals import contribution, stage_totals_shift
 
 OPPORTUNITY_FIELDS = frozenset(
     {
@@ -127,6 +128,7 @@ def opportunity_create(*, by: User | None, **fields) -> Opportunity:
         changed_at=created_at,
         amount=opportunity.amount,
     )
+    stage_totals_shift(before=None, after=contribution(opportunity))
     stage_follow_ups_run(opportunity=opportunity, stage=stage, by=by, at=created_at)
     return opportunity
 
@@ -138,6 +140,7 @@ def opportunity_update(
     """Change a deal's details (not its stage: use ``opportunity_move_stage``)."""
     if "amount" in changes and opportunity.line_items.exists():
         raise ValidationError({"amount": AMOUNT_FROM_LINES})
+    before = contribution(lock_current(opportunity, expected_version=expected_version))
     notify_on_assign(record=opportunity, by=by, assignee=changes.get("owner"))
     updated = record_update(
         record=opportunity,
@@ -152,7 +155,27 @@ def opportunity_update(
         account=updated.account,
         contact=updated.contact,
     )
+    stage_totals_shift(before=before, after=contribution(updated))
     return updated
+
+
+@transaction.atomic
+def opportunity_delete(
+    *, opportunity: Opportunity, by: User, expected_version: int | None = None
+) -> Opportunity:
+    """Soft-delete a deal: it leaves every list, board and total, and can be restored."""
+    before = contribution(lock_current(opportunity, expected_version=expected_version))
+    deleted = record_delete(record=opportunity, by=by, expected_version=expected_version)
+    stage_totals_shift(before=before, after=None)
+    return deleted
+
+
+@transaction.atomic
+def opportunity_restore(*, opportunity: Opportunity, by: User) -> Opportunity:
+    """Bring a deleted deal back, into the lists and totals it left."""
+    restored = record_restore(record=opportunity, by=by)
+    stage_totals_shift(before=None, after=contribution(restored))
+    return restored
 
 
 @transaction.atomic
@@ -179,6 +202,7 @@ def opportunity_move_stage(
     The history row is ``opportunity.stage_change`` on the returned deal.
     """
     fresh = lock_current(opportunity, expected_version=expected_version)
+    before = contribution(fresh)
     if to_stage.pipeline_id != fresh.pipeline_id:
         raise ValidationError(
             {
@@ -222,6 +246,7 @@ def opportunity_move_stage(
     fresh._history_user = by
     fresh.full_clean()
     fresh.save()
+    stage_totals_shift(before=before, after=contribution(fresh))
     change = StageChange.objects.create(
         opportunity=fresh,
         from_stage_id=from_stage_id,
@@ -300,6 +325,7 @@ def opportunity_set_line_items(
     discount approval that no longer covers the largest discount is cancelled.
     """
     fresh = lock_current(opportunity, expected_version=expected_version)
+    before = contribution(fresh)
     price_list = price_list_of(fresh)
     new_items = []
     for index, item in enumerate(items):
@@ -323,6 +349,7 @@ def opportunity_set_line_items(
     bump_version(fresh)
     fresh._history_user = by
     fresh.save()
+    stage_totals_shift(before=before, after=contribution(fresh))
     top = max((line.discount_percent for line in new_items), default=Decimal("0"))
     fresh.discount_approvals.filter(
         status=DiscountApprovalStatus.PENDING, discount_percent__lt=top

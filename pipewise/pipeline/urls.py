@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pipewise.pipeline import views
+from pipewise.pipeline import views, views_process
 
 app_name = "pipeline"
 
@@ -22,4 +22,44 @@ urlpatterns = [
     path("settings/pipelines/", views.pipeline_list, name="pipeline_list"),
     path("settings/pipelines/new/", views.pipeline_edit, name="pipeline_create"),
     path("settings/pipelines/<int:pk>/", views.pipeline_edit, name="pipeline_edit"),
+    # the process matrix, its map and milestones; quotes and orders
+    path(
+        "settings/pipelines/<int:pk>/stages/<int:stage_id>/",
+        views_process.stage_playbook_edit,
+        name="stage_playbook",
+    ),
+    path("settings/price-lists/", views_process.price_list_list, name="price_lists"),
+    path("settings/price-lists/new/", views_process.price_list_edit, name="price_list_create"),
+    path(
+        "settings/price-lists/<int:price_list_id>/",
+        views_process.price_list_edit,
+        name="price_list_edit",
+    ),
+    path(
+        "opportunities/<int:pk>/milestones/<int:milestone_id>/",
+        views_process.opportunity_milestone_toggle,
+        name="milestone_toggle",
+    ),
+    path(
+        "opportunities/<int:pk>/discount-approval/",
+        views_process.discount_request_view,
+        name="discount_request",
+    ),
+    path("opportunities/<int:pk>/quotes/", views_process.quote_create_view, name="quote_create"),
+    path("quotes/<int:quote_id>/pdf/", views_process.quote_pdf, name="quote_pdf"),
+    path("approvals/", views_process.approval_list, name="approvals"),
+    path(
+        "approvals/<int:approval_id>/decide/",
+        views_process.discount_decide_view,
+        name="discount_decide",
+    ),
+    path("orders/", views_process.order_list, name="orders"),
+    path("orders/<int:order_id>/status/", views_process.order_status_view, name="order_status"),
+    path("process/", views_process.process_map_view, name="process_map"),
+    path(
+        "process/<int:pipeline_id>/",
+        views_process.process_map_view,
+        name="process_map_pipeline",
+    ),
+    path("process/milestones/", views_process.milestone_report_view, name="milestone_report"),
 ]

@@ -45,6 +45,7 @@ from pipewise.pipeline.services import (
     opportunity_set_line_items,
     opportunity_update,
 )
+from pipewise.pipeline.views_process import process_context
 from pipewise.web.access import configurer_required, writer_required
 from pipewise.web.export import export_response
 from pipewise.web.forms import add_service_errors
@@ -254,9 +255,12 @@ def opportunity_move(request, pk):
                 )
     else:
         message = "Choose a stage to move the deal to."
+    warnings = moved.stage_change.warnings if moved else ""
     if not wants_json:
         if moved:
             messages.success(request, f"Moved to {moved.stage.name}.")
+            if warnings:
+                messages.warning(request, "Moved with unmet exit criteria — " + warnings)
         else:
             messages.error(request, message)
         return redirect("pipeline:detail", pk=pk)
@@ -282,7 +286,9 @@ def opportunity_move(request, pk):
     return JsonResponse(
         {
             "ok": True,
-            "message": f"“{moved.name}” moved to {moved.stage.name}.",
+            "message": f"“{moved.name}” moved to {moved.stage.name}."
+            + (f" Unmet exit criteria: {warnings}" if warnings else ""),
+            "warnings": warnings.splitlines(),
             "version": moved.version,
             "card": card,
             "columns": columns,
@@ -364,6 +370,7 @@ def opportunity_detail(request, pk):
             "won_stage": next((s for s in stages if s.kind == StageKind.WON), None),
             "overdue": opportunity.status == OpportunityStatus.OPEN
             and opportunity.close_date < timezone.localdate(),
+            **process_context(user, opportunity),
         },
     )
 
@@ -535,7 +542,7 @@ def _save_stages(pipeline: Pipeline, formset) -> None:
         if form.instance.pk:
             configuration_save(instance=form.instance, values={"order": TEMPORARY_ORDER + index})
     for form in forms_to_save:
-        names = ("order", "name", "probability", "kind")
+        names = ("order", "name", "probability", "kind", "expected_days")
         values = {name: form.cleaned_data[name] for name in names}
         values["pipeline"] = pipeline
         try:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.db.models import DecimalField, ExpressionWrapper, F, FloatField, Func, IntegerField
 from django.db.models.functions import Round
 
+from pipewise.core.money import PER_CENT
+
 SECONDS_PER_DAY = 86400
 SECONDS_PER_HOUR = 3600
 
@@ -56,7 +58,7 @@ MONEY_SUM = DecimalField(max_digits=20, decimal_places=2)
 
 # What a deal is expected to bring: its amount times its stage's probability.
 WEIGHTED_AMOUNT = ExpressionWrapper(
-    F("amount") * F("stage__probability") / 100, output_field=MONEY_SUM
+    F("amount") * F("stage__probability") * PER_CENT, output_field=MONEY_SUM
 )
 # A line item at its unit price, before discount.
 LINE_GROSS = ExpressionWrapper(F("quantity") * F("unit_price"), output_field=MONEY_SUM)
@@ -64,12 +66,12 @@ LINE_GROSS = ExpressionWrapper(F("quantity") * F("unit_price"), output_field=MON
 # the deal's amount).
 LINE_NET = Round(
     ExpressionWrapper(
-        F("quantity") * F("unit_price") * (100 - F("discount_percent")) / 100,
+        F("quantity") * F("unit_price") * (100 - F("discount_percent")) * PER_CENT,
         output_field=MONEY_SUM,
     ),
     2,
     output_field=MONEY_SUM,
 )
 LINE_WEIGHTED = ExpressionWrapper(
-    LINE_NET * F("opportunity__stage__probability") / 100, output_field=MONEY_SUM
+    LINE_NET * F("opportunity__stage__probability") * PER_CENT, output_field=MONEY_SUM
 )

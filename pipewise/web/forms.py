@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from pipewise.core.concurrency import ConcurrentUpdate
+
+T = TypeVar("T")
 
 CHANGED_BY_SOMEONE_ELSE = (
     "Someone else changed this record while you were editing it. "
     "Your changes were not saved: reload the page to see their version, then apply yours again."
 )
+
+
+def form_saved(request, form: forms.BaseForm, save: Callable[[], T], *, success: str) -> T | None:
+    """Run ``save`` (one service call) when a POSTed ``form`` is valid; what it returned, or None.
+
+    None means nothing was written: a GET, an invalid form, or a service that
+    refused (its reasons are then on the form, by field). On success ``success``
+    (formatted with ``record``) is flashed, and the caller redirects.
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        record = save()
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None
+    messages.success(request, success.format(record=record))
+    return record
 
 
 def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
@@ -25,14 +49,14 @@ def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     if not hasattr(exc, "error_dict"):
         form.add_error(None, exc.messages)
         return
-    for name, messages in exc.message_dict.items():
+    for name, field_messages in exc.message_dict.items():
         if name in form.fields and name not in form.errors:
-            form.add_error(name, messages)
+            form.add_error(name, field_messages)
         elif name == NON_FIELD_ERRORS:
-            form.add_error(None, messages)
+            form.add_error(None, field_messages)
         else:
             label = name.replace("_", " ").capitalize()
-            form.add_error(None, [f"{label}: {m}" for m in messages])
+            form.add_error(None, [f"{label}: {m}" for m in field_messages])
 
 
 class VersionedForm(forms.Form):

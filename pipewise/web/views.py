@@ -6,7 +6,7 @@ import datetime
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
@@ -23,8 +23,10 @@ from pipewise.org.choices import Role
 from pipewise.org.models import User
 from pipewise.org.selectors import user_and_reports_ids
 from pipewise.pipeline.choices import OpportunityStatus
+from pipewise.pipeline.models import Stage
 from pipewise.pipeline.permissions import opportunity_visible_to
-from pipewise.pipeline.selectors import opportunity_list, opportunity_totals
+from pipewise.pipeline.selectors import opportunity_list
+from pipewise.pipeline.totals import figures_total, stage_totals
 from pipewise.web.templatetags.pipewise import money_symbol
 
 SEARCH_LIMIT = 8
@@ -98,19 +100,20 @@ def my_day(request):
         .select_related("owner", "opportunity", "account", "contact", "lead")
         .order_by("-occurred_at", "-id")[:MY_DAY_ACTIVITIES]
     )
-    totals = opportunity_totals(open_deals)
-    by_stage = list(
-        open_deals.order_by()
-        .values("stage__name", "stage__order", "pipeline__name")
-        .annotate(amount=Sum("amount"), count=Count("id"))
-        .order_by("pipeline__name", "stage__order")
+    figures = stage_totals(owner_ids=people, statuses=[OpportunityStatus.OPEN])
+    stages = list(
+        Stage.objects.filter(pk__in=figures)
+        .select_related("pipeline")
+        .order_by("pipeline__name", "order")
     )
+    totals = figures_total(figures, stages)
+    by_stage = [{"stage": stage, "amount": figures[stage.pk].amount} for stage in stages]
     closing_this_month = open_deals.filter(
         close_date__lte=timezone.localdate().replace(day=1) + datetime.timedelta(days=31)
     ).aggregate(n=Count("id"))["n"]
     chart = {
         "type": "bar",
-        "labels": [row["stage__name"] for row in by_stage],
+        "labels": [row["stage"].name for row in by_stage],
         "datasets": [
             {
                 "label": "Open amount",
@@ -220,9 +223,7 @@ def page_not_found(request, exception=None):
 
 def permission_denied(request, exception=None):
     message = str(exception) if exception and str(exception) else ""
-    return render(
-        request, "403.html", {"title": "Not allowed", "message": message}, status=403
-    )
+    return render(request, "403.html", {"title": "Not allowed", "message": message}, status=403)
 
 
 @requires_csrf_token

@@ -1,0 +1,223 @@
+"""Running totals of deals per owner and stage, so no page sums a million deals per request.
+
+A board column's count and sum, My day's open pipeline and the opportunity
+list's totals read ``StageTotal``: one row per (owner, stage) for open deals and
+one per (owner, stage, day closed) for closed ones. A manager's board adds up a
+few dozen rows whether the team holds ten deals or a million.
+
+Every service that changes what a deal contributes (create, edit, stage move,
+line items, delete, restore) calls ``stage_totals_shift`` in its own
+transaction with the deal's contribution before and after. Bulk writers (demo
+data, benchmark data) call ``stage_totals_rebuild``, which recomputes the rows
+from the deals and is the reference the tests compare the running totals with.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.db import IntegrityError, transaction
+from django.db.models import Case, Count, DateField, F, Q, Sum, When
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from pipewise.core.money import CENTS
+from pipewise.pipeline.choices import OpportunityStatus
+from pipewise.pipeline.models import Opportunity, Stage, StageTotal
+
+log = logging.getLogger(__name__)
+ZERO = Decimal("0.00")
+
+
+class Contribution(NamedTuple):
+    """What one live deal adds to the totals: one deal and its amount, in one row's key."""
+
+    owner_id: int
+    stage_id: int
+    closed_on: datetime.date | None
+    amount: Decimal
+
+
+def contribution(opportunity: Opportunity) -> Contribution | None:
+    """The row a deal counts in (closed deals by their local close day); None once deleted."""
+    if opportunity.deleted_at is not None:
+        return None
+    closed_on = None
+    if opportunity.status != OpportunityStatus.OPEN and opportunity.closed_at is not None:
+        closed_on = timezone.localdate(opportunity.closed_at)
+    return Contribution(
+        opportunity.owner_id, opportunity.stage_id, closed_on, opportunity.amount or ZERO
+    )
+
+
+def stage_totals_shift(*, before: Contribution | None, after: Contribution | None) -> None:
+    """Move one deal's contribution from ``before`` to ``after`` (either may be None).
+
+    Precondition: called inside the transaction that wrote the deal, after the
+    write, with the deal's row locked. Increments are single ``UPDATE`` statements,
+    so concurrent writers to the same row queue on its lock instead of losing a
+    change. A missing row on the way down means the totals drifted (a write
+    that went around the services): that owner's rows are rebuilt from the deals.
+    """
+    if before == after:
+        return
+    if before is not None and not _add(before, -1):
+        log.warning("stage totals drifted for owner %s: rebuilding", before.owner_id)
+        owners = {before.owner_id} | ({after.owner_id} if after else set())
+        stage_totals_rebuild(owner_ids=owners)
+        return
+    if after is not None:
+        _add(after, 1)
+
+
+def _rows(key: Contribution):
+    return StageTotal.objects.filter(
+        owner_id=key.owner_id, stage_id=key.stage_id, closed_on=key.closed_on
+    )
+
+
+def _add(key: Contribution, sign: int) -> bool:
+    """Add (sign 1) or take away (sign -1) one deal; False when taking from a missing row."""
+    change = {"count": F("count") + sign, "amount": F("amount") + sign * key.amount}
+    if _rows(key).filter(count__gte=1 if sign < 0 else 0).update(**change):
+        return True
+    if sign < 0:
+        return False
+    try:
+        with transaction.atomic():
+            StageTotal.objects.create(
+                owner_id=key.owner_id,
+                stage_id=key.stage_id,
+                closed_on=key.closed_on,
+                count=1,
+                amount=key.amount,
+            )
+    except IntegrityError:  # another transaction created the row first
+        _rows(key).update(**change)
+    return True
+
+
+@transaction.atomic
+def stage_totals_rebuild(*, owner_ids: Iterable[int] | None = None) -> int:
+    """Recompute the totals from the live deals (of ``owner_ids``, or everyone's); rows written."""
+    rows = StageTotal.objects.all()
+    deals = Opportunity.objects.all()
+    if owner_ids is not None:
+        owner_ids = list(owner_ids)
+        rows = rows.filter(owner_id__in=owner_ids)
+        deals = deals.filter(owner_id__in=owner_ids)
+    rows.delete()
+    grouped = (
+        deals.order_by()
+        .annotate(
+            day=Case(
+                When(status=OpportunityStatus.OPEN, then=None),
+                default=TruncDate("closed_at"),
+                output_field=DateField(),
+            )
+        )
+        .values("owner_id", "stage_id", "day")
+        .annotate(n=Count("id"), total=Sum("amount"))
+    )
+    created = StageTotal.objects.bulk_create(
+        (
+            StageTotal(
+                owner_id=row["owner_id"],
+                stage_id=row["stage_id"],
+                closed_on=row["day"],
+                count=row["n"],
+                amount=row["total"] or ZERO,
+            )
+            for row in grouped.iterator(chunk_size=2000)
+        ),
+        batch_size=1000,
+    )
+    return len(created)
+
+
+@dataclass(frozen=True)
+class StageFigure:
+    """A stage's deal count and amount (and, with its probability, the weighted amount)."""
+
+    count: int = 0
+    amount: Decimal = ZERO
+
+
+def stage_totals(
+    *,
+    owner_ids: Collection[int] | None,
+    pipeline_id: int | None = None,
+    stage_ids: Collection[int] | None = None,
+    statuses: Collection[str] | None = None,
+    closed_since: datetime.date | None = None,
+) -> dict[int, StageFigure]:
+    """Count and amount per stage of the live deals of ``owner_ids`` (None = everyone's).
+
+    ``statuses`` keeps deals whose stage is of those kinds (a deal's status
+    follows its stage); ``closed_since`` keeps only the closed deals closed on or
+    after that local day (open deals always count). One query over the totals rows.
+    """
+    rows = StageTotal.objects.all()
+    if owner_ids is not None:
+        rows = rows.filter(owner_id__in=list(owner_ids))
+    if pipeline_id is not None:
+        rows = rows.filter(stage__pipeline_id=pipeline_id)
+    if stage_ids is not None:
+        rows = rows.filter(stage_id__in=list(stage_ids))
+    if statuses is not None:
+        rows = rows.filter(stage__kind__in=list(statuses))
+    if closed_since is not None:
+        rows = rows.filter(Q(closed_on__isnull=True) | Q(closed_on__gte=closed_since))
+    grouped = rows.order_by().values("stage_id").annotate(n=Sum("count"), total=Sum("amount"))
+    return {
+        row["stage_id"]: StageFigure(row["n"] or 0, row["total"] or ZERO)
+        for row in grouped
+        if row["n"]
+    }
+
+
+def figures_total(figures: dict[int, StageFigure], stages: Iterable[Stage]) -> dict:
+    """Count, amount and probability-weighted amount over the stages' figures."""
+    count, amount, weighted = 0, ZERO, ZERO
+    for stage in stages:
+        figure = figures.get(stage.pk)
+        if figure is None:
+            continue
+        count += figure.count
+        amount += figure.amount
+        weighted += figure.amount * stage.probability / 100
+    return {"count": count, "amount": amount, "weighted": weighted.quantize(CENTS)}
+
+
+# The list filters the running totals are kept by; any other filter needs the deals themselves.
+TOTALS_FILTERS = frozenset({"status", "pipeline", "stage", "owner"})
+
+
+def filtered_totals(*, owner_ids: Collection[int] | None, cleaned: dict, stages) -> dict | None:
+    """The totals of an opportunity list filtered by ``cleaned`` (a valid filter form's data).
+
+    From the running totals when only owner, status, pipeline and stage are
+    filtered on; None when another filter is set (the caller then sums the deals).
+    ``stages`` must hold every stage the result can include (for the weights).
+    """
+    active = {name for name, value in cleaned.items() if value not in (None, "", [])}
+    if active - TOTALS_FILTERS:
+        return None
+    owner = cleaned.get("owner")
+    if owner is not None:
+        owner_ids = [owner.pk] if owner_ids is None or owner.pk in owner_ids else []
+    status = cleaned.get("status")
+    pipeline = cleaned.get("pipeline")
+    stage = cleaned.get("stage")
+    figures = stage_totals(
+        owner_ids=owner_ids,
+        pipeline_id=pipeline.pk if pipeline else None,
+        stage_ids=[stage.pk] if stage else None,
+        statuses=[status] if status else None,
+    )
+    return figures_total(figures, stages)
