@@ -219,11 +219,15 @@ def history_years_range(years: int, *, today: datetime.date | None = None):
 
 
 def monthly_history(
-    members: Mapping[str, object], *, years: int, metric: str = Metric.WON_REVENUE
+    members: Mapping[str, object],
+    *,
+    years: int,
+    metric: str = Metric.WON_REVENUE,
+    today: datetime.date | None = None,
 ) -> list[Decimal]:
     """Won revenue (or ``metric``) per calendar month, January … December, added up over
-    the last ``years`` whole fiscal years, for these members."""
-    start, end = history_years_range(years)
+    the last ``years`` whole fiscal years before ``today``'s, for these members."""
+    start, end = history_years_range(years, today=today)
     question, label = question_for(metric, members)
     totals = [Decimal(0)] * 12
     for group in question.compute(start, end).groups:
@@ -233,22 +237,25 @@ def monthly_history(
     return totals
 
 
-def _won_deals(members: Mapping[str, object], years: int) -> int:
-    return int(sum(monthly_history(members, years=years, metric=Metric.WON_DEALS)))
+def _won_deals(members: Mapping[str, object], years: int, today) -> int:
+    return int(sum(monthly_history(members, years=years, metric=Metric.WON_DEALS, today=today)))
 
 
 def monthly_shape(
-    members: Mapping[str, object], *, years: int = DEFAULT_HISTORY_YEARS
+    members: Mapping[str, object],
+    *,
+    years: int = DEFAULT_HISTORY_YEARS,
+    today: datetime.date | None = None,
 ) -> tuple[list[Decimal], bool] | None:
     """The monthly won revenue a profile is derived from, and whether it is the members' own
     (True) or the company's (False, when they won fewer than MIN_DEALS_FOR_OWN_PROFILE
     deals). None when even the company won nothing."""
     members = {d: m for d, m in members.items() if m is not None}
-    if members and _won_deals(members, years) >= MIN_DEALS_FOR_OWN_PROFILE:
-        own = monthly_history(members, years=years)
+    if members and _won_deals(members, years, today) >= MIN_DEALS_FOR_OWN_PROFILE:
+        own = monthly_history(members, years=years, today=today)
         if any(own):
             return own, True
-    company = monthly_history({}, years=years)
+    company = monthly_history({}, years=years, today=today)
     if not any(company):
         return None
     return company, False

@@ -441,12 +441,19 @@ def profile_save(
 
 
 @transaction.atomic
-def profile_derive(*, by: User, years: int, name: str = "", **members) -> SeasonalityProfile:
+def profile_derive(
+    *,
+    by: User,
+    years: int,
+    name: str = "",
+    today: datetime.date | None = None,
+    **members,
+) -> SeasonalityProfile:
     """Derive a profile from won revenue: each calendar month's share of the last ``years``
     whole fiscal years, for these members when their history has enough won deals, else
     the company's. Replaces the members' existing profile."""
     require_planner(by)
-    shape = actuals.monthly_shape(members, years=years)
+    shape = actuals.monthly_shape(members, years=years, today=today)
     if shape is None:
         raise ValidationError(
             {"years": NO_HISTORY.format(years=years, member=_member_label(members))}
