@@ -28,6 +28,7 @@ from pipewise.demo.customers import customers_generate
 from pipewise.demo.deals import Process, deals_generate
 from pipewise.demo.leads import leads_generate
 from pipewise.demo.people import DEMO_EMAIL_DOMAIN, PEOPLE, organisation_build
+from pipewise.demo.planning import planning_generate
 from pipewise.demo.writer import BulkWriter, indexes_deferred
 from pipewise.leads.models import Lead, LeadStatusChange
 from pipewise.org.models import Team, Territory, User
@@ -203,6 +204,7 @@ def _load(report, calendar, *, size, seed, progress) -> None:
             count=size,
             progress=progress,
         )
+        planning_generate(org=org, today=calendar.today)
     # The deals went in by bulk insert, around the services that keep the running totals.
     stage_totals_rebuild()
     organisation = {
