@@ -1,4 +1,5 @@
-"""API of the KPI registry: what each KPI means, and its value for a period, grouped.
+"""API of the KPI registry (what each KPI means, its value for a period, grouped) and of
+saved reports (CRUD and results).
 
 ``GET /api/v1/kpis/`` lists the definitions; ``GET /api/v1/kpis/{key}/`` computes
 one for the signed-in user (their visible records), e.g.
@@ -7,20 +8,29 @@ one for the signed-in user (their visible records), e.g.
 
 from __future__ import annotations
 
-import datetime
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.utils.dateparse import parse_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from pipewise.reports.choices import MONEY_UNITS, Dimension, Filter, Unit
+from pipewise.org.models import Team
+from pipewise.reports.builder import Definition, run_report
+from pipewise.reports.choices import MONEY_UNITS, Dimension, Filter, Measure, ReportEntity, Unit
 from pipewise.reports.kpis import KpiResult, UnknownKpi, registry
+from pipewise.reports.models import SavedReport
+from pipewise.reports.periods import parse_day
+from pipewise.reports.permissions import access_saved_report, saved_report_visible_to
+from pipewise.reports.services import (
+    saved_report_create,
+    saved_report_delete,
+    saved_report_update,
+)
 
-NOT_A_DATE = "Not a date: {value!r}; use YYYY-MM-DD."
 UNKNOWN_PARAMETER = "Unknown parameter. Accepted: {accepted}."
 PERIOD_PARAMETERS = ("from", "to")
 # Parameters any client may add without meaning anything to a KPI.
@@ -152,19 +162,6 @@ def _kpi_parameters() -> list[OpenApiParameter]:
     return parameters
 
 
-def _date(params, name: str) -> datetime.date | None:
-    raw = params.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        day = parse_date(raw)
-    except ValueError:
-        day = None
-    if day is None:
-        raise ValidationError({name: NOT_A_DATE.format(value=raw)})
-    return day
-
-
 class KpiViewSet(viewsets.ViewSet):
     """The KPI registry: every sales metric defined once, computed over what you may see."""
 
@@ -198,10 +195,143 @@ class KpiViewSet(viewsets.ViewSet):
                 )
         result = kpi.compute(
             user=request.user,
-            start=_date(params, "from"),
-            end=_date(params, "to"),
+            start=parse_day(params, "from"),
+            end=parse_day(params, "to"),
             group_by=params.get("group_by"),
             filters={name: params[name] for name in Filter.values if name in params},
             inputs={name: params[name] for name in inputs if name in params},
         )
         return Response(KpiResultSerializer(result).data)
+
+
+# --- saved reports ----------------------------------------------------------------
+class MeasureSerializer(serializers.Serializer):
+    op = serializers.ChoiceField(choices=Measure.choices)
+    field = serializers.CharField(required=False, help_text="For sum/avg/min/max: a number.")
+    kpi = serializers.CharField(required=False, help_text="For op kpi: a KPI key.")
+
+
+class CalculatedFieldSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=40)
+    expression = serializers.CharField(
+        max_length=300, help_text="Arithmetic over numbers: + - * / ( ), e.g. amount * 0.9"
+    )
+
+
+class SavedReportSerializer(serializers.ModelSerializer):
+    """A saved report's definition. Checked as a whole by the service (field-level errors)."""
+
+    owner = serializers.CharField(source="owner.username", read_only=True)
+    entity = serializers.ChoiceField(choices=ReportEntity.choices)
+    filters = serializers.DictField(
+        child=serializers.CharField(), required=False, help_text="The entity list's URL filters."
+    )
+    group_by = serializers.ListField(child=serializers.CharField(), required=False, max_length=2)
+    measures = MeasureSerializer(many=True)
+    calculated_fields = CalculatedFieldSerializer(many=True, required=False)
+    shared_with_team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = SavedReport
+        fields = [
+            "id",
+            "name",
+            "owner",
+            "entity",
+            "filters",
+            "period",
+            "group_by",
+            "measures",
+            "calculated_fields",
+            "chart",
+            "shared_with_team",
+            "shared_with_role",
+            "schedule",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "owner", "created_at", "updated_at"]
+
+
+class ReportResultSerializer(serializers.Serializer):
+    columns = serializers.ListField(child=serializers.CharField())
+    group_count = serializers.IntegerField(help_text="How many leading columns are groups.")
+    rows = serializers.ListField(
+        child=serializers.ListField(child=serializers.JSONField()),
+        help_text="Group labels, then measure values (decimals as strings, null = undefined).",
+    )
+
+
+def result_json(result) -> dict:
+    return {
+        "columns": result.columns,
+        "group_count": result.group_count,
+        "rows": [[str(v) if isinstance(v, Decimal) else v for v in row] for row in result.rows],
+    }
+
+
+class SavedReportViewSet(viewsets.ViewSet):
+    """Saved reports you own or that are shared with your team or role; their results are
+    computed over the records you may see."""
+
+    serializer_class = SavedReportSerializer
+
+    def get_queryset(self):
+        return saved_report_visible_to(self.request.user).select_related("owner")
+
+    @extend_schema(responses=SavedReportSerializer(many=True))
+    def list(self, request):
+        reports = self.get_queryset().order_by("name", "id")
+        return Response(SavedReportSerializer(reports, many=True).data)
+
+    @extend_schema(request=SavedReportSerializer, responses={201: SavedReportSerializer})
+    def create(self, request):
+        serializer = SavedReportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        report = saved_report_create(by=request.user, **_definition_data(data))
+        return Response(SavedReportSerializer(report).data, status=201)
+
+    @extend_schema(responses=SavedReportSerializer)
+    def retrieve(self, request, pk=None):
+        report = access_saved_report(request.user, pk)
+        return Response(SavedReportSerializer(report).data)
+
+    @extend_schema(request=SavedReportSerializer, responses=SavedReportSerializer)
+    def update(self, request, pk=None):
+        return self._change(request, pk, partial=False)
+
+    @extend_schema(request=SavedReportSerializer, responses=SavedReportSerializer)
+    def partial_update(self, request, pk=None):
+        return self._change(request, pk, partial=True)
+
+    def _change(self, request, pk, *, partial):
+        report = access_saved_report(request.user, pk, for_write=True)
+        serializer = SavedReportSerializer(report, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        changes = _definition_data(dict(serializer.validated_data))
+        report = saved_report_update(report=report, by=request.user, **changes)
+        return Response(SavedReportSerializer(report).data)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, pk=None):
+        report = access_saved_report(request.user, pk, for_write=True)
+        saved_report_delete(report=report, by=request.user)
+        return Response(status=204)
+
+    @extend_schema(responses=ReportResultSerializer)
+    @action(detail=True, methods=["get"])
+    def results(self, request, pk=None):
+        """The report's rows over the records you may see (same rows as page and export)."""
+        report = access_saved_report(request.user, pk)
+        result = run_report(Definition.of(report), viewer=request.user)
+        return Response(result_json(result))
+
+
+def _definition_data(data: dict) -> dict:
+    for key in ("measures", "calculated_fields"):
+        if key in data:
+            data[key] = [dict(item) for item in data[key]]
+    return data

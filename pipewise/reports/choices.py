@@ -68,3 +68,44 @@ MAX_GROUP_DIMENSIONS = 2
 REP_ROLES = frozenset(
     {Role.SDR, Role.ACCOUNT_EXECUTIVE, Role.CUSTOMER_SUCCESS, Role.PARTNER_MANAGER}
 )
+
+
+class ReportEntity(models.TextChoices):
+    """What a saved report counts."""
+
+    LEADS = "leads", "Leads"
+    OPPORTUNITIES = "opportunities", "Opportunities"
+    ACTIVITIES = "activities", "Activities"
+    TASKS = "tasks", "Tasks"
+    ACCOUNTS = "accounts", "Accounts"
+    LINE_ITEMS = "line_items", "Line items"
+
+
+class Measure(models.TextChoices):
+    """How a saved report aggregates a field of each group."""
+
+    COUNT = "count", "Count"
+    SUM = "sum", "Sum"
+    AVG = "avg", "Average"
+    MIN = "min", "Minimum"
+    MAX = "max", "Maximum"
+    KPI = "kpi", "KPI of the registry"
+
+
+class ChartType(models.TextChoices):
+    TABLE = "table", "Table only"
+    BAR = "bar", "Bars"
+    LINE = "line", "Line"
+    PIE = "pie", "Pie"
+
+
+class Schedule(models.TextChoices):
+    NONE = "", "Not mailed"
+    WEEKLY = "weekly", "Weekly (Mondays, the week before)"
+    MONTHLY = "monthly", "Monthly (the 1st, the month before)"
+
+
+# Calculated fields and measures a report may have, and rows a result may hold.
+MAX_MEASURES = 8
+MAX_CALCULATED_FIELDS = 5
+MAX_RESULT_ROWS = 5000

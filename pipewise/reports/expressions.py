@@ -1,4 +1,5 @@
-"""SQL expressions the KPIs share: time spans in seconds or days, line-item values.
+"""SQL expressions the KPIs share (time spans, line-item values) and the report builder's
+calculated fields (safe arithmetic parsed with ``ast``, never ``eval``).
 
 Durations are computed as plain numbers (seconds since the epoch, day numbers)
 rather than SQL intervals, because SQLite and PostgreSQL disagree on interval
@@ -7,8 +8,22 @@ arithmetic and both agree on numbers.
 
 from __future__ import annotations
 
-from django.db.models import DecimalField, ExpressionWrapper, F, FloatField, Func, IntegerField
-from django.db.models.functions import Round
+import ast
+from collections.abc import Mapping
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import (
+    DecimalField,
+    Expression,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Value,
+)
+from django.db.models.functions import NullIf, Round
 
 from pipewise.core.money import PER_CENT
 
@@ -75,3 +90,89 @@ LINE_NET = Round(
 LINE_WEIGHTED = ExpressionWrapper(
     LINE_NET * F("opportunity__stage__probability") * PER_CENT, output_field=MONEY_SUM
 )
+
+
+# --- calculated fields of the report builder ---------------------------------------
+# A calculated field is arithmetic over a record's numeric fields, e.g.
+# ``amount * probability / 100``. The text is parsed with Python's ``ast`` and only a
+# whitelist of nodes becomes SQL: numbers, field names, + - * / and parentheses. No
+# call, attribute, subscript or unknown name gets through; nothing is ever evaluated
+# as Python. Division by zero gives null (NULLIF), as SQL and the KPIs do.
+EXPRESSION_EMPTY = "Write an expression, e.g. amount * probability / 100."
+EXPRESSION_SYNTAX = "Not a valid expression: {error}."
+EXPRESSION_TOO_LONG = "An expression has at most {limit} characters."
+EXPRESSION_UNKNOWN_NAME = "Unknown field {name!r}; use one of: {known}."
+EXPRESSION_NOT_ALLOWED = (
+    "{what} is not allowed: use numbers, field names, + - * / and parentheses only."
+)
+EXPRESSION_NOT_A_NUMBER = "Only numbers can be written as constants, not {value!r}."
+EXPRESSION_LIMIT = 300
+CALCULATED = DecimalField(max_digits=30, decimal_places=6)
+_OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+_NODE_NAMES = {
+    ast.Call: "A function call",
+    ast.Attribute: "An attribute (a.b)",
+    ast.Subscript: "Indexing (a[b])",
+    ast.Compare: "A comparison",
+    ast.BoolOp: "and/or",
+    ast.Lambda: "A lambda",
+    ast.Pow: "Powers (**)",
+    ast.FloorDiv: "Floor division (//)",
+    ast.Mod: "The remainder (%)",
+}
+
+
+def _describe(node) -> str:
+    for kind, name in _NODE_NAMES.items():
+        if isinstance(node, kind):
+            return name
+    return type(node).__name__
+
+
+def calculated_expression(text: str, fields: Mapping[str, str]) -> Expression:
+    """The Django expression of a calculated field over ``fields`` (name → ORM path).
+
+    Raises ``ValidationError`` naming what is wrong (an unknown field, a call …).
+    """
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(EXPRESSION_EMPTY)
+    if len(text) > EXPRESSION_LIMIT:
+        raise ValidationError(EXPRESSION_TOO_LONG.format(limit=EXPRESSION_LIMIT))
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        raise ValidationError(EXPRESSION_SYNTAX.format(error=exc.msg)) from None
+    return ExpressionWrapper(_build(tree.body, fields), output_field=CALCULATED)
+
+
+def _build(node, fields: Mapping[str, str]) -> Expression:
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, int | float):
+            raise ValidationError(EXPRESSION_NOT_A_NUMBER.format(value=node.value))
+        return Value(Decimal(repr(node.value)), output_field=CALCULATED)
+    if isinstance(node, ast.Name):
+        if node.id not in fields:
+            raise ValidationError(
+                EXPRESSION_UNKNOWN_NAME.format(name=node.id, known=", ".join(sorted(fields)))
+            )
+        return F(fields[node.id])
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        operand = _build(node.operand, fields)
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        return Value(Decimal(-1), output_field=CALCULATED) * operand
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+        left, right = _build(node.left, fields), _build(node.right, fields)
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Sub):
+            return left - right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        # × 1.0 first: SQLite divides two integers as integers; NULLIF: ÷ 0 is null.
+        one = Value(Decimal("1.0"), output_field=CALCULATED)
+        return ExpressionWrapper(left * one / NullIf(right, Value(0)), output_field=CALCULATED)
+    if isinstance(node, ast.BinOp):
+        raise ValidationError(EXPRESSION_NOT_ALLOWED.format(what=_describe(node.op)))
+    raise ValidationError(EXPRESSION_NOT_ALLOWED.format(what=_describe(node)))

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 
 PERIOD_REVERSED = "'from' ({start}) is after 'to' ({end})."
 PERIOD_NEEDED = "This KPI compares the period with the one before: give both 'from' and 'to'."
@@ -104,3 +105,21 @@ class Period:
             else:
                 condition &= Q(**{f"{field}__lt": _midnight(self.end + datetime.timedelta(days=1))})
         return condition
+
+
+NOT_A_DATE = "Not a date: {value!r}; use YYYY-MM-DD."
+
+
+def parse_day(params, name: str) -> datetime.date | None:
+    """The date in query parameter ``name`` (YYYY-MM-DD); None when absent or empty;
+    ``ValidationError`` naming the parameter when it is not a date."""
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        day = parse_date(raw)
+    except ValueError:
+        day = None
+    if day is None:
+        raise ValidationError({name: NOT_A_DATE.format(value=raw)})
+    return day

@@ -13,6 +13,8 @@ NAVIGATION = [
     ("board", "Pipeline board", "pipeline:board", "bi-kanban"),
     ("tasks", "Tasks", "activities:task_list", "bi-check2-square"),
     ("planning", "Targets", "planning:targets", "bi-bullseye"),
+    ("dashboards", "Dashboards", "reports:dashboards", "bi-speedometer2"),
+    ("reports", "Reports", "reports:report_list", "bi-table"),
 ]
 
 

@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("pipewise.activities.urls")),
     path("", include("pipewise.planning.urls")),
     path("", include("pipewise.org.urls")),
+    path("", include("pipewise.reports.urls")),
 ]

@@ -234,7 +234,8 @@ class Book:
             lines, items = [], []
             for product in rng.sample(self.products, rng.randint(1, 3)):
                 quantity = Decimal(rng.randint(1, 4))
-                discount = Decimal(rng.randint(0, 3000)) / 100
+                # At most the default price list's approval threshold (15 %): no approval step.
+                discount = Decimal(rng.randint(0, 1500)) / 100
                 items.append(
                     {"product": product, "quantity": quantity, "discount_percent": discount}
                 )

@@ -1,0 +1,608 @@
+"""Dashboards: which KPIs each audience looks at, and how each number drills down.
+
+A dashboard is data: figures (one KPI value each), charts and tables (one KPI
+grouped by one or two dimensions). Every number comes from the KPI registry's
+``compute`` (the same call the API makes), so page and API cannot disagree; a
+dashboard never counts anything itself. Each KPI costs a bounded number of
+aggregate queries (its total and, when grouped, one ``GROUP BY``), whatever the
+number of rows.
+
+Every number links to the records behind it: the existing list page with its
+URL filters where that list can express the question (won deals of a month by
+an owner: ``/opportunities/?status=won&owner=7&close_after=…&close_before=…``),
+otherwise the reports app's record page, which lists the KPI's own records.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from pipewise.org.models import Team, Territory, User
+from pipewise.org.permissions import owner_ids_visible_to
+from pipewise.pipeline.models import Pipeline, Stage
+from pipewise.reports.choices import Dimension, Filter
+from pipewise.reports.kpis import KpiResult, registry
+from pipewise.reports.kpis.base import AggregateKpi
+from pipewise.reports.periods import parse_day
+
+UNKNOWN_PRESET = "Unknown period {value!r}."
+NOT_ALLOWED = "Not available to you: {reason}"
+TARGET_NOT_A_NUMBER = "The target must be a number, e.g. 250000."
+
+# Dashboard filters (the KPI filters a page offers); each KPI gets those it accepts.
+PAGE_FILTERS = (Filter.OWNER, Filter.TEAM, Filter.TERRITORY, Filter.PIPELINE, Filter.SOURCE)
+
+
+# --- the period ------------------------------------------------------------------
+def _quarter_start(day: datetime.date) -> datetime.date:
+    return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+
+
+def _month_end(day: datetime.date) -> datetime.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    index = day.year * 12 + day.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def preset_bounds(preset: str, today: datetime.date) -> tuple[datetime.date, datetime.date] | None:
+    """The first and last day of a named period around ``today``; None for all time."""
+    month = today.replace(day=1)
+    quarter = _quarter_start(today)
+    year = today.replace(month=1, day=1)
+    bounds = {
+        "this_month": (month, _month_end(month)),
+        "last_month": (_add_months(month, -1), month - datetime.timedelta(days=1)),
+        "this_quarter": (quarter, _month_end(_add_months(quarter, 2))),
+        "last_quarter": (_add_months(quarter, -3), quarter - datetime.timedelta(days=1)),
+        "this_year": (year, year.replace(month=12, day=31)),
+        "last_year": (year.replace(year=year.year - 1), year - datetime.timedelta(days=1)),
+        "last_12_months": (_add_months(month, -11), _month_end(month)),
+    }
+    if preset == "all":
+        return None
+    if preset not in bounds:
+        raise ValidationError({"period": UNKNOWN_PRESET.format(value=preset)})
+    return bounds[preset]
+
+
+PRESETS = [
+    ("this_month", "This month"),
+    ("last_month", "Last month"),
+    ("this_quarter", "This quarter"),
+    ("last_quarter", "Last quarter"),
+    ("this_year", "This year"),
+    ("last_year", "Last year"),
+    ("last_12_months", "Last 12 months"),
+    ("all", "All time"),
+]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the page was asked for: the period, the dimension filters, an optional target."""
+
+    start: datetime.date | None
+    end: datetime.date | None
+    preset: str
+    filters: Mapping[str, str] = field(default_factory=dict)
+    target: str = ""
+
+    def params(self) -> dict[str, str]:
+        """The selection as URL parameters (for links and the API)."""
+        params = {}
+        if self.start:
+            params["from"] = self.start.isoformat()
+        if self.end:
+            params["to"] = self.end.isoformat()
+        return params | dict(self.filters)
+
+
+def read_selection(params, *, default_preset: str = "this_quarter", defaults=None) -> Selection:
+    """The selection in a request's GET parameters: explicit from/to win over a preset."""
+    start, end = parse_day(params, "from"), parse_day(params, "to")
+    preset = params.get("period") or ""
+    if start or end:
+        preset = "custom"
+    else:
+        preset = preset or default_preset
+        bounds = preset_bounds(preset, timezone.localdate())
+        start, end = bounds if bounds else (None, None)
+    filters = dict(defaults or {})
+    for name in PAGE_FILTERS:
+        value = (params.get(name) or "").strip()
+        if value:
+            filters[name] = value
+        elif name in params:
+            filters.pop(name, None)  # "anyone" chosen explicitly
+    target = (params.get("target") or "").strip()
+    return Selection(start=start, end=end, preset=preset, filters=filters, target=target)
+
+
+# --- drilling down ---------------------------------------------------------------
+@dataclass(frozen=True)
+class ListDrill:
+    """How a KPI's records are reached on an existing list page.
+
+    ``fixed``: parameters always set (``status=won``); ``dates``: the list's
+    from/to parameters for the KPI's period field and whether they take the
+    last day itself (dates) or the day after (datetimes, ``<``); ``params``:
+    which list parameter each dimension or filter maps to. A question the list
+    cannot express (a team, say) goes to the record page instead.
+    """
+
+    url_name: str
+    fixed: Mapping[str, str]
+    dates: tuple[str, str, bool] | None
+    params: Mapping[str, str]
+
+
+DEALS_CLOSED_ON = ("close_after", "close_before", True)
+DEAL_PARAMS = {
+    Filter.OWNER: "owner",
+    Filter.PIPELINE: "pipeline",
+    Filter.SOURCE: "source",
+    Dimension.STAGE: "stage",
+}
+LIST_DRILLS: dict[str, ListDrill] = {
+    "won_revenue": ListDrill("pipeline:list", {"status": "won"}, DEALS_CLOSED_ON, DEAL_PARAMS),
+    "won_deal_count": ListDrill("pipeline:list", {"status": "won"}, DEALS_CLOSED_ON, DEAL_PARAMS),
+    "average_deal_size": ListDrill(
+        "pipeline:list", {"status": "won"}, DEALS_CLOSED_ON, DEAL_PARAMS
+    ),
+    "sales_cycle_days": ListDrill("pipeline:list", {"status": "won"}, DEALS_CLOSED_ON, DEAL_PARAMS),
+    "open_deal_count": ListDrill("pipeline:list", {"status": "open"}, DEALS_CLOSED_ON, DEAL_PARAMS),
+    "pipeline_value": ListDrill("pipeline:list", {"status": "open"}, DEALS_CLOSED_ON, DEAL_PARAMS),
+    "weighted_pipeline": ListDrill(
+        "pipeline:list", {"status": "open"}, DEALS_CLOSED_ON, DEAL_PARAMS
+    ),
+    "funnel_stage_reached": ListDrill(
+        "pipeline:list", {}, ("created_after", "created_before", False), DEAL_PARAMS
+    ),
+    "lead_volume": ListDrill(
+        "leads:list",
+        {},
+        ("created_after", "created_before", False),
+        {
+            Filter.OWNER: "owner",
+            Filter.TERRITORY: "territory",
+            Filter.SOURCE: "source",
+            Dimension.SOURCE: "source",
+        },
+    ),
+}
+# KPIs made of others drill to the records of the part that carries the money.
+DRILL_AS = {
+    "quota_attainment": "won_revenue",
+    "pipeline_coverage": "pipeline_value",
+    "pipeline_velocity": "open_deal_count",
+    "funnel_conversion": "funnel_stage_reached",
+    "sales_efficiency": "won_revenue",
+    "magic_number": "won_revenue",
+    "customer_churn_rate": "customer_retention_rate",
+}
+
+
+@dataclass
+class DrillContext:
+    """Lookups the links of one page share (usernames and stage names to ids): two queries
+    per page, whatever the number of links."""
+
+    usernames: dict[str, int] = field(default_factory=dict)
+    stages: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, user: User, selection: Selection) -> DrillContext:
+        owners = owner_ids_visible_to(user)
+        people = User.objects.order_by()
+        if owners is not None:
+            people = people.filter(pk__in=owners)
+        stages = Stage.objects.order_by()
+        pipeline = selection.filters.get(Filter.PIPELINE)
+        if pipeline and str(pipeline).isdigit():
+            stages = stages.filter(pipeline_id=int(pipeline))
+        else:
+            stages = stages.filter(pipeline__is_default=True)
+        return cls(
+            usernames=dict(people.values_list("username", "pk")),
+            stages=dict(stages.values_list("name", "pk")),
+        )
+
+
+def _month_bounds(label: str) -> tuple[datetime.date, datetime.date]:
+    first = datetime.date(int(label[:4]), int(label[5:7]), 1)
+    return first, _month_end(first)
+
+
+def drill_url(
+    kpi_key: str,
+    selection: Selection,
+    lookups: DrillContext,
+    group: Mapping[str, Any] | None = None,
+) -> str | None:
+    """The page listing the records behind a KPI value (of one group, if given)."""
+    key = DRILL_AS.get(kpi_key, kpi_key)
+    group = dict(group or {})
+    start, end = selection.start, selection.end
+    if group.get(Dimension.MONTH):
+        start, end = _month_bounds(group.pop(Dimension.MONTH))
+    spec = LIST_DRILLS.get(key)
+    if spec is not None:
+        url = _list_url(spec, selection, lookups, group, start, end)
+        if url is not None:
+            return url
+    if key not in registry or not isinstance(registry.get(key), AggregateKpi):
+        return None
+    params = {"kpi": key} | selection.params()
+    params.pop("from", None), params.pop("to", None)
+    if start:
+        params["from"] = start.isoformat()
+    if end:
+        params["to"] = end.isoformat()
+    for dimension, label in group.items():
+        params[f"group_{dimension}"] = "" if label is None else label
+    return f"{reverse('reports:records')}?{urlencode(params)}"
+
+
+def _list_url(spec, selection, lookups, group, start, end) -> str | None:
+    params = dict(spec.fixed)
+    for name, value in selection.filters.items():
+        if name not in spec.params:
+            return None
+        params[spec.params[name]] = value
+    for dimension, label in group.items():
+        if dimension not in spec.params or label is None:
+            return None
+        if dimension == Dimension.OWNER:
+            label = lookups.usernames.get(label)
+        elif dimension == Dimension.STAGE:
+            label = lookups.stages.get(label)
+        if label is None:
+            return None
+        params[spec.params[dimension]] = label
+    if spec.dates:
+        after, before, inclusive = spec.dates
+        if start:
+            params[after] = start.isoformat()
+        if end:
+            last = end if inclusive else end + datetime.timedelta(days=1)
+            params[before] = last.isoformat()
+    return f"{reverse(spec.url_name)}?{urlencode(params)}"
+
+
+# --- what a dashboard shows --------------------------------------------------------
+@dataclass(frozen=True)
+class Figure:
+    """One KPI value in a card."""
+
+    kpi: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One KPI grouped by one dimension (or two, for a heat map), drawn.
+
+    ``kind``: bar, hbar (horizontal bars, funnels and leaderboards), line
+    (trends), doughnut, heatmap (a table of shaded cells), table (a ranked table).
+    """
+
+    kpi: str
+    group_by: str
+    kind: str
+    title: str
+    needs_target: bool = False
+    ranked: bool = False
+    wide: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """A table: one row per group (a person, a territory), one column per KPI."""
+
+    dimension: str
+    kpis: tuple[str, ...]
+    title: str
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    slug: str
+    title: str
+    audience: str
+    figures: tuple[Figure, ...]
+    charts: tuple[Chart, ...] = ()
+    breakdowns: tuple[Breakdown, ...] = ()
+    own_records: bool = False
+    printable: bool = False
+    offers_target: bool = False
+
+
+TREND_NOTE = (
+    "Won revenue per month. The target line appears once the planning app records targets; "
+    "until then the trend is shown without it."
+)
+
+DASHBOARDS: dict[str, Dashboard] = {
+    d.slug: d
+    for d in [
+        Dashboard(
+            slug="rep",
+            title="My sales",
+            audience="A rep's own numbers: what was won, what is open, what was done.",
+            own_records=True,
+            figures=(
+                Figure("won_revenue"),
+                Figure("won_deal_count"),
+                Figure("win_rate"),
+                Figure("average_deal_size"),
+                Figure("pipeline_value", "Open pipeline (closing in period)"),
+                Figure("weighted_pipeline"),
+                Figure("sales_cycle_days"),
+                Figure("activity_count"),
+            ),
+            charts=(
+                Chart("pipeline_value", Dimension.STAGE, "bar", "Pipeline by stage"),
+                Chart("won_revenue", Dimension.MONTH, "line", "Won revenue trend", note=TREND_NOTE),
+                Chart("activity_count", Dimension.ACTIVITY_TYPE, "doughnut", "Activities by type"),
+                Chart(
+                    "activity_count",
+                    f"{Dimension.ACTIVITY_TYPE},{Dimension.MONTH}",
+                    "heatmap",
+                    "Activity heat map (type × month)",
+                    wide=True,
+                ),
+            ),
+        ),
+        Dashboard(
+            slug="manager",
+            title="Team",
+            audience="A manager's team: totals, and the same numbers per person.",
+            offers_target=True,
+            figures=(
+                Figure("won_revenue"),
+                Figure("won_deal_count"),
+                Figure("win_rate"),
+                Figure("pipeline_value", "Open pipeline (closing in period)"),
+                Figure("weighted_pipeline"),
+                Figure("activity_count"),
+                Figure("activities_per_rep_per_week"),
+                Figure("quota_attainment", "Attainment of the target"),
+            ),
+            charts=(
+                Chart("won_revenue", Dimension.OWNER, "table", "Leaderboard", ranked=True),
+                Chart(
+                    "quota_attainment",
+                    Dimension.OWNER,
+                    "hbar",
+                    "Attainment per person",
+                    needs_target=True,
+                    note="Won revenue of each person ÷ the target per person entered above.",
+                ),
+                Chart("pipeline_value", Dimension.STAGE, "bar", "Pipeline by stage"),
+                Chart("won_revenue", Dimension.MONTH, "line", "Won revenue trend", note=TREND_NOTE),
+                Chart(
+                    "activity_count",
+                    f"{Dimension.OWNER},{Dimension.MONTH}",
+                    "heatmap",
+                    "Activity heat map (person × month)",
+                    wide=True,
+                ),
+            ),
+            breakdowns=(
+                Breakdown(
+                    Dimension.OWNER,
+                    (
+                        "won_revenue",
+                        "won_deal_count",
+                        "win_rate",
+                        "average_deal_size",
+                        "pipeline_value",
+                        "activity_count",
+                    ),
+                    "Per person",
+                ),
+            ),
+        ),
+        Dashboard(
+            slug="executive",
+            title="Company",
+            audience="The company's numbers, by territory and product line.",
+            figures=(
+                Figure("won_revenue"),
+                Figure("win_rate_by_value"),
+                Figure("average_deal_size"),
+                Figure("pipeline_value", "Open pipeline (closing in period)"),
+                Figure("weighted_pipeline"),
+                Figure("pipeline_velocity"),
+                Figure("sales_efficiency"),
+                Figure("customer_retention_rate"),
+            ),
+            charts=(
+                Chart("won_revenue", Dimension.MONTH, "line", "Won revenue trend", note=TREND_NOTE),
+                Chart("funnel_stage_reached", Dimension.STAGE, "hbar", "Funnel (deals created)"),
+                Chart("won_revenue", Dimension.TERRITORY, "bar", "Won revenue by territory"),
+                Chart("won_revenue", Dimension.PRODUCT_LINE, "doughnut", "Won by product line"),
+                Chart("pipeline_value", Dimension.STAGE, "bar", "Pipeline by stage"),
+            ),
+            breakdowns=(
+                Breakdown(
+                    Dimension.TERRITORY,
+                    ("won_revenue", "won_deal_count", "win_rate", "pipeline_value"),
+                    "By territory",
+                ),
+                Breakdown(
+                    Dimension.PRODUCT_LINE,
+                    ("won_revenue", "pipeline_value", "average_discount"),
+                    "By product line",
+                ),
+            ),
+        ),
+        Dashboard(
+            slug="marketing",
+            title="Marketing",
+            audience="Where leads come from, how fast they are worked, how far they get.",
+            figures=(
+                Figure("lead_volume"),
+                Figure("lead_conversion_rate"),
+                Figure("lead_response_time"),
+                Figure("funnel_conversion", "Deals created that were won"),
+            ),
+            charts=(
+                Chart("lead_volume", Dimension.SOURCE, "bar", "Leads by source"),
+                Chart("lead_volume", Dimension.MONTH, "line", "Lead volume trend"),
+                Chart("funnel_stage_reached", Dimension.STAGE, "hbar", "Funnel (deals created)"),
+                Chart("funnel_conversion", Dimension.STAGE, "table", "Stage-to-stage conversion"),
+            ),
+            breakdowns=(
+                Breakdown(
+                    Dimension.SOURCE,
+                    ("lead_volume", "lead_conversion_rate", "lead_response_time"),
+                    "By source",
+                ),
+            ),
+        ),
+        Dashboard(
+            slug="board",
+            title="Board report",
+            audience="For investors and the board: printable on A4.",
+            printable=True,
+            figures=(
+                Figure("won_revenue"),
+                Figure("won_deal_count"),
+                Figure("average_deal_size"),
+                Figure("win_rate_by_value"),
+                Figure("pipeline_value", "Open pipeline (closing in period)"),
+                Figure("sales_efficiency"),
+                Figure("magic_number"),
+                Figure("customer_churn_rate"),
+            ),
+            charts=(
+                Chart("won_revenue", Dimension.MONTH, "line", "Won revenue trend", note=TREND_NOTE),
+                Chart("won_revenue", Dimension.TERRITORY, "bar", "Won revenue by territory"),
+            ),
+            breakdowns=(
+                Breakdown(
+                    Dimension.MONTH,
+                    ("won_revenue", "won_deal_count", "average_deal_size", "win_rate_by_value"),
+                    "Month by month",
+                ),
+            ),
+        ),
+    ]
+}
+
+
+# --- computing a dashboard --------------------------------------------------------
+@dataclass
+class Number:
+    """A KPI value on the page: the value, its unit, where it drills to, or why it is missing."""
+
+    kpi: str
+    label: str
+    unit: str
+    value: Any
+    url: str | None = None
+    problem: str = ""
+
+
+class Page:
+    """Computes a dashboard's KPIs for one user and selection, each question once."""
+
+    def __init__(self, user: User, selection: Selection):
+        self.user = user
+        self.selection = selection
+        self.lookups = DrillContext.load(user, selection)
+        self._cache: dict[tuple, KpiResult | str] = {}
+
+    def result(self, kpi_key: str, group_by: str = "") -> KpiResult | str:
+        """The KPI's result, or the reason it cannot be given (a text)."""
+        cache_key = (kpi_key, group_by)
+        if cache_key not in self._cache:
+            self._cache[cache_key] = self._compute(kpi_key, group_by)
+        return self._cache[cache_key]
+
+    def kpi_arguments(self, kpi_key: str, group_by: str = "") -> dict:
+        """What ``compute`` gets (also what the API is asked with, in the tests)."""
+        kpi = registry.get(kpi_key)
+        filters = {k: v for k, v in self.selection.filters.items() if k in kpi.filters}
+        inputs = {}
+        if any(spec.name == "target" for spec in kpi.inputs):
+            inputs["target"] = self.selection.target
+        start, end = self.selection.start, self.selection.end
+        return {
+            "start": start,
+            "end": end,
+            "group_by": group_by or None,
+            "filters": filters,
+            "inputs": inputs,
+        }
+
+    def _compute(self, kpi_key, group_by) -> KpiResult | str:
+        kpi = registry.get(kpi_key)
+        try:
+            return kpi.compute(user=self.user, **self.kpi_arguments(kpi_key, group_by))
+        except PermissionDenied as exc:
+            return NOT_ALLOWED.format(reason=exc)
+        except ValidationError as exc:
+            return " ".join(message for message in exc.messages)
+
+    def number(self, kpi_key: str, label: str = "") -> Number:
+        kpi = registry.get(kpi_key)
+        result = self.result(kpi_key)
+        label = label or kpi.name
+        if isinstance(result, str):
+            return Number(kpi_key, label, str(kpi.unit), None, problem=result)
+        return Number(
+            kpi_key,
+            label,
+            result.unit,
+            result.value,
+            url=drill_url(kpi_key, self.selection, self.lookups),
+        )
+
+    def groups(self, kpi_key: str, group_by: str) -> list[dict] | str:
+        """The groups of a KPI, each with its label(s), value and drill-down link."""
+        result = self.result(kpi_key, group_by)
+        if isinstance(result, str):
+            return result
+        dimensions = group_by.split(",")
+        rows = []
+        for group in result.groups:
+            labels = group.group if isinstance(group.group, list) else [group.group]
+            where = dict(zip(dimensions, labels, strict=True))
+            rows.append(
+                {
+                    "labels": labels,
+                    "value": group.value,
+                    "url": drill_url(kpi_key, self.selection, self.lookups, where),
+                }
+            )
+        return rows
+
+
+def filter_choices(user: User) -> dict[str, list[tuple[str, str]]]:
+    """The options of the dimension filters: people the user sees, teams, territories,
+    sales processes."""
+    owners = owner_ids_visible_to(user)
+    people = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+    if owners is not None:
+        people = people.filter(pk__in=owners)
+    return {
+        Filter.OWNER: [(str(p.pk), p.get_full_name() or p.username) for p in people],
+        Filter.TEAM: [(str(t.pk), t.name) for t in Team.objects.order_by("name")],
+        Filter.TERRITORY: [(str(t.pk), t.name) for t in Territory.objects.order_by("name")],
+        Filter.PIPELINE: [(str(p.pk), p.name) for p in Pipeline.objects.order_by("name")],
+    }

@@ -1,0 +1,130 @@
+"""Dashboards: every number is the API's number, drills down to its records, and shows only
+what the viewer may see; the cost does not grow with the data."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from pipewise.org.models import User
+from pipewise.reports.dashboards import DASHBOARDS
+
+YEAR = {"from": "2025-01-01", "to": "2025-12-31"}
+FIGURE = re.compile(r'class="kpi-figure" data-kpi="(\w+)" data-value="([^"]*)"')
+CELL = re.compile(r'<tr data-group="([^"]*)"><th scope="row">.*?</tr>', re.S)
+CELL_VALUE = re.compile(r'data-kpi="(\w+)" data-value="([^"]*)"')
+LINK = re.compile(r'<a class="value" href="([^"]+)"')
+
+
+def browser(user) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(pk=user.pk))
+    return client
+
+
+def as_decimal(value):
+    return None if value in ("", None) else Decimal(str(value))
+
+
+def api_value(api, user, key, params):
+    response = api.as_user(user).get(f"/api/v1/kpis/{key}/", params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+@pytest.mark.parametrize("slug", list(DASHBOARDS))
+def test_it_shows_the_api_numbers_on_every_dashboard(slug, ledger, people, api):
+    params = {**YEAR, "target": "50000"} if DASHBOARDS[slug].offers_target else YEAR
+    html = browser(people.ops).get(f"/dashboards/{slug}/", params).content.decode()
+    figures = FIGURE.findall(html)
+    assert len(figures) == len(DASHBOARDS[slug].figures)
+    for key, shown in figures:
+        api_params = dict(YEAR)
+        if DASHBOARDS[slug].own_records:  # the rep's dashboard: their own records
+            api_params["owner"] = str(people.ops.pk)
+        if key == "quota_attainment":
+            api_params["target"] = "50000"
+        expected = api_value(api, people.ops, key, api_params)["value"]
+        assert as_decimal(shown) == as_decimal(expected), key
+
+
+def test_it_breaks_the_team_down_per_person_as_the_api_groups_it(ledger, people, api):
+    html = browser(people.manager).get("/dashboards/manager/", YEAR).content.decode()
+    rows = {}
+    for match in CELL.finditer(html):
+        rows[match.group(1)] = dict(CELL_VALUE.findall(match.group(0)))
+    assert set(rows) <= {"manager", "ae", "sdr"} and rows
+    for key in ("won_revenue", "win_rate", "activity_count"):
+        groups = api_value(api, people.manager, key, {**YEAR, "group_by": "owner"})["groups"]
+        assert {g["group"]: as_decimal(g["value"]) for g in groups} == {
+            person: as_decimal(cells[key]) for person, cells in rows.items() if key in cells
+        }
+
+
+def test_it_shows_a_rep_only_their_own_records(ledger, people, api):
+    html = browser(people.ae).get("/dashboards/manager/", YEAR).content.decode()
+    assert 'data-group="sdr"' not in html and 'data-group="other_ae"' not in html
+    shown = dict(FIGURE.findall(html))
+    own = api_value(api, people.ae, "won_revenue", YEAR)["value"]
+    everyone = api_value(api, people.ops, "won_revenue", YEAR)["value"]
+    assert as_decimal(shown["won_revenue"]) == as_decimal(own) < as_decimal(everyone)
+
+
+def test_it_drills_won_revenue_down_to_the_opportunity_list_with_the_same_total(ledger, people):
+    client = browser(people.manager)
+    html = client.get("/dashboards/manager/", YEAR).content.decode()
+    shown = dict(FIGURE.findall(html))["won_revenue"]
+    url = next(u for u in LINK.findall(html) if "status=won" in u).replace("&amp;", "&")
+    assert url.startswith("/opportunities/?status=won")
+    assert "close_after=2025-01-01" in url and "close_before=2025-12-31" in url
+    listed = client.get(url).content.decode()
+    total = re.search(r"data-total-amount>([^<]*)<", listed).group(1)
+    assert Decimal(re.sub(r"[^\d.]", "", total)) == Decimal(shown).quantize(Decimal(1))
+
+
+def test_it_drills_a_heat_map_cell_down_to_the_activities_behind_it(ledger, people, api):
+    client = browser(people.manager)
+    html = client.get("/dashboards/manager/", YEAR).content.decode()
+    links = re.findall(r'<td class="num heat"[^>]*><a href="([^"]+)">(\d+)</a>', html)
+    assert links
+    for url, count in links:
+        page = client.get(url.replace("&amp;", "&"))
+        assert page.status_code == 200
+        assert page.content.decode().count("<tr><td>") == int(count)
+
+
+def test_it_answers_404_for_records_of_an_unknown_kpi(people):
+    client = browser(people.ae)
+    assert client.get("/dashboards/records/", {"kpi": "nope"}).status_code == 404
+    assert client.get("/dashboards/records/", {"kpi": "funnel_conversion"}).status_code == 404
+    assert client.get("/dashboards/nope/").status_code == 404
+
+
+def test_it_names_a_bad_date_instead_of_failing(people):
+    response = browser(people.ae).get("/dashboards/rep/", {"from": "2025-13-45"})
+    assert response.status_code == 200
+    assert "Not a date" in response.content.decode()
+
+
+def test_it_explains_company_figures_to_people_who_do_not_see_the_company(ledger, people):
+    html = browser(people.manager).get("/dashboards/executive/", YEAR).content.decode()
+    assert 'data-kpi="sales_efficiency" data-value=""' in html
+    assert "only roles that see every record" in html
+
+
+def _dashboard_queries(people, slug) -> int:
+    client = browser(people.manager)
+    with CaptureQueriesContext(connection) as run:
+        assert client.get(f"/dashboards/{slug}/", {**YEAR, "target": "1000"}).status_code == 200
+    return len(run.captured_queries)
+
+
+@pytest.mark.parametrize("slug", list(DASHBOARDS))
+def test_it_costs_the_same_queries_with_five_times_the_data(slug, book, people):
+    book.add(deals=8, leads=4, activities=6)
+    small = _dashboard_queries(people, slug)
+    book.add(deals=40, leads=20, activities=30)
+    assert _dashboard_queries(people, slug) == small

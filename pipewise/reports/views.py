@@ -1,0 +1,323 @@
+"""Web pages of the reports app: the dashboards, the records behind their numbers, and the
+report builder (saved reports, their results and exports)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from pipewise.reports import dashboards
+from pipewise.reports.builder import ENTITIES, Definition, report_records, run_report
+from pipewise.reports.choices import Dimension, Filter
+from pipewise.reports.exports import CONTENT_TYPES
+from pipewise.reports.exports import render as render_export
+from pipewise.reports.forms import SavedReportForm
+from pipewise.reports.kpis import registry
+from pipewise.reports.kpis.base import UnknownKpi
+from pipewise.reports.permissions import (
+    access_saved_report,
+    can_change_report,
+    saved_report_visible_to,
+)
+from pipewise.reports.records import kpi_records
+from pipewise.reports.services import (
+    saved_report_create,
+    saved_report_delete,
+    saved_report_update,
+)
+from pipewise.web.export import export_response
+from pipewise.web.lists import keyset_page
+
+RECORD_SORTS = {"id": ("Newest", "id")}
+
+
+def _chart_context(page: dashboards.Page, chart: dashboards.Chart) -> dict:
+    kpi = registry.get(chart.kpi)
+    if chart.needs_target and not page.selection.target:
+        return {"chart": chart, "unit": kpi.unit, "missing": "Enter a target to draw this."}
+    groups = page.groups(chart.kpi, chart.group_by)
+    if isinstance(groups, str):
+        return {"chart": chart, "unit": kpi.unit, "missing": groups}
+    if chart.ranked:
+        groups = sorted(groups, key=lambda g: (g["value"] is None, -(g["value"] or 0)))
+    context = {
+        "chart": chart,
+        "unit": str(kpi.unit),
+        "groups": groups,
+        "data": {
+            "kind": chart.kind,
+            "unit": str(kpi.unit),
+            "label": kpi.name,
+            "labels": [" · ".join(str(x or "—") for x in g["labels"]) for g in groups],
+            "values": [None if g["value"] is None else float(g["value"]) for g in groups],
+            "urls": [g["url"] for g in groups],
+        },
+    }
+    if chart.kind == "heatmap":
+        context["heat"] = _heat(groups)
+    return context
+
+
+def _heat(groups: list[dict]) -> dict:
+    """Rows × columns of a two-dimension grouping, each cell with a shade from 0 to 100."""
+    rows = sorted({g["labels"][0] or "—" for g in groups})
+    columns = sorted({g["labels"][1] or "—" for g in groups})
+    cells = {(g["labels"][0] or "—", g["labels"][1] or "—"): g for g in groups}
+    top = max((g["value"] or 0 for g in groups), default=0) or 1
+
+    def cell(row, column):
+        group = cells.get((row, column), {"value": 0, "url": None})
+        value = group["value"] or 0
+        return {"value": value, "url": group["url"], "shade": round(100 * value / top)}
+
+    return {
+        "columns": columns,
+        "rows": [{"label": r, "cells": [cell(r, c) for c in columns]} for r in rows],
+    }
+
+
+def _breakdown_context(page: dashboards.Page, breakdown: dashboards.Breakdown) -> dict:
+    """One row per group label, one cell per KPI (each KPI one grouped query)."""
+    columns = []
+    rows: dict = {}
+    for key in breakdown.kpis:
+        kpi = registry.get(key)
+        groups = page.groups(key, breakdown.dimension)
+        columns.append({"kpi": key, "label": kpi.name, "unit": str(kpi.unit)})
+        if isinstance(groups, str):
+            continue
+        for group in groups:
+            label = group["labels"][0]
+            rows.setdefault(label, {})[key] = group
+    ordered = sorted(rows, key=lambda label: (label is None, label or ""))
+    return {
+        "breakdown": breakdown,
+        "columns": columns,
+        "rows": [
+            {
+                "label": label,
+                "cells": [{"col": c, "group": rows[label].get(c["kpi"])} for c in columns],
+            }
+            for label in ordered
+        ],
+    }
+
+
+@login_required
+def dashboard_index(request):
+    """The dashboards, one per audience."""
+    return render(
+        request,
+        "reports/dashboard_index.html",
+        {"title": "Dashboards", "section": "dashboards", "dashboards": dashboards.DASHBOARDS},
+    )
+
+
+@login_required
+def dashboard(request, slug: str):
+    """One dashboard over what the signed-in user may see, for the period and filters asked."""
+    board = dashboards.DASHBOARDS.get(slug)
+    if board is None:
+        raise Http404
+    defaults = {Filter.OWNER: str(request.user.pk)} if board.own_records else {}
+    errors = {}
+    try:
+        selection = dashboards.read_selection(request.GET, defaults=defaults)
+    except ValidationError as exc:
+        errors = exc.message_dict
+        selection = dashboards.read_selection({}, defaults=defaults)
+    page = dashboards.Page(request.user, selection)
+    context = {
+        "title": board.title,
+        "section": "dashboards",
+        "board": board,
+        "dashboards": dashboards.DASHBOARDS,
+        "selection": selection,
+        "presets": dashboards.PRESETS,
+        "choices": dashboards.filter_choices(request.user),
+        "errors": errors,
+        "figures": [page.number(f.kpi, f.label) for f in board.figures],
+        "charts": [_chart_context(page, chart) for chart in board.charts],
+        "breakdowns": [_breakdown_context(page, b) for b in board.breakdowns],
+        "api_query": selection.params(),
+    }
+    return render(request, "reports/dashboard.html", context)
+
+
+@login_required
+def kpi_record_list(request):
+    """The records behind one dashboard number (the KPI's own rows, in one group)."""
+    params = request.GET
+    try:
+        kpi = registry.get(params.get("kpi", ""))
+        selection = dashboards.read_selection(params, default_preset="all")
+        group = {
+            name.removeprefix("group_"): (value or None)
+            for name, value in params.items()
+            if name.startswith("group_") and name.removeprefix("group_") in Dimension.values
+        }
+        rows = kpi_records(
+            user=request.user,
+            kpi_key=kpi.key,
+            start=selection.start,
+            end=selection.end,
+            filters=selection.filters,
+            group=group,
+        )
+    except (UnknownKpi, ValidationError) as exc:
+        raise Http404(str(exc)) from None
+    related = {
+        "opportunities": ["account", "owner", "stage"],
+        "leads": ["owner"],
+        "activities": ["owner"],
+        "accounts": ["owner", "territory"],
+        "line items": ["opportunity", "product"],
+    }[kpi.subject.name]
+    page = keyset_page(request, rows.select_related(*related), sort_options=RECORD_SORTS)
+    return render(
+        request,
+        "reports/records.html",
+        {
+            "title": f"Records behind: {kpi.name}",
+            "section": "dashboards",
+            "kpi": kpi,
+            "subject": kpi.subject.name,
+            "selection": selection,
+            "group": group,
+            "page": page,
+        },
+    )
+
+
+# --- the report builder --------------------------------------------------------------
+@login_required
+def report_list(request):
+    """Saved reports the user owns or that are shared with their team or role."""
+    reports = saved_report_visible_to(request.user).select_related("owner").order_by("name", "id")
+    return render(
+        request,
+        "reports/report_list.html",
+        {"title": "Reports", "section": "reports", "reports": reports},
+    )
+
+
+def _save_report(request, report=None):
+    initial = SavedReportForm.initial_of(report) if report else None
+    form = SavedReportForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                if report is None:
+                    report = saved_report_create(by=request.user, **form.definition())
+                else:
+                    report = saved_report_update(
+                        report=report, by=request.user, **form.definition()
+                    )
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                target = name if name in form.fields else None
+                for message in messages:
+                    form.add_error(target, message)
+        else:
+            return redirect("reports:report_detail", report.pk)
+    return render(
+        request,
+        "reports/report_form.html",
+        {
+            "title": f"Edit {report}" if report else "New report",
+            "section": "reports",
+            "form": form,
+            "report": report,
+            "entities": ENTITIES,
+        },
+    )
+
+
+@login_required
+def report_create(request):
+    """Build a new report."""
+    if request.user.is_read_only:
+        raise Http404
+    return _save_report(request)
+
+
+@login_required
+def report_edit(request, pk: int):
+    """Change a saved report (its owner or an administrator)."""
+    return _save_report(request, access_saved_report(request.user, pk, for_write=True))
+
+
+@login_required
+@require_POST
+def report_delete(request, pk: int):
+    report = access_saved_report(request.user, pk, for_write=True)
+    saved_report_delete(report=report, by=request.user)
+    messages.success(request, f"Deleted the report {report.name}.")
+    return redirect("reports:report_list")
+
+
+@login_required
+def report_detail(request, pk: int):
+    """A saved report's result over what the viewer may see; ?export=csv|xlsx|pdf for a
+    file of the same rows, ?records=csv|xlsx for the records behind it (CSV streamed)."""
+    report = access_saved_report(request.user, pk)
+    definition = Definition.of(report)
+    records_format = request.GET.get("records")
+    if records_format:
+        spec = ENTITIES[report.entity]
+        if not spec.export_kind:
+            raise Http404
+        # The list export reads its format from ?export=: hand it the one asked for.
+        request.GET = request.GET.copy()
+        request.GET["export"] = records_format
+        return export_response(
+            request, spec.export_kind, report_records(definition, viewer=request.user)
+        )
+    fmt = request.GET.get("export")
+    error = ""
+    try:
+        result = run_report(definition, viewer=request.user)
+    except ValidationError as exc:
+        result, error = None, " ".join(exc.messages)
+    if fmt in CONTENT_TYPES and result is not None:
+        body = render_export(result, fmt, report.name, report.get_entity_display())
+        response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="report-{report.pk}-{stamp}.{fmt}"'
+        return response
+    chart = None
+    if result is not None and report.chart != "table" and result.rows:
+        chart = {
+            "kind": {"pie": "doughnut"}.get(report.chart, report.chart),
+            "unit": "",
+            "label": result.columns[result.group_count] if result.group_count else "",
+            "labels": [
+                " · ".join(str(v or "—") for v in row[: result.group_count]) for row in result.rows
+            ],
+            "values": [
+                None if row[result.group_count] is None else float(row[result.group_count])
+                for row in result.rows
+            ],
+            "urls": [None for _ in result.rows],
+        }
+    return render(
+        request,
+        "reports/report_detail.html",
+        {
+            "title": report.name,
+            "section": "reports",
+            "report": report,
+            "result": result,
+            "pivot": result.pivot() if result else None,
+            "error": error,
+            "chart": chart,
+            "can_change": can_change_report(request.user, report),
+            "exportable": bool(ENTITIES[report.entity].export_kind),
+        },
+    )
