@@ -461,7 +461,7 @@ def profile_derive(
     values, own = shape
     weights = as_percentages(values)
     label = name or f"{_member_label(members).capitalize()}: last {years} year(s) of won revenue"
-    if not own:
+    if not own and any(m is not None for m in members.values()):
         label += " (company history)"
     existing = _profile_of({d: members.get(d) for d in Dimension.values})
     return profile_save(
@@ -619,6 +619,7 @@ def initiative_add(
     initiative.full_clean()
     initiative.save()
     bump_version(fresh)
+    fresh._history_user = by
     fresh.save(update_fields=["version", "updated_at"])
     return initiative
 

@@ -353,9 +353,15 @@ def target_records_view(request, pk):
 @login_required
 def attainment_view(request):
     """Attainment and variance per member and per period, drawn and tabulated."""
-    form = AttainmentForm(request.GET or None)
+    shown = {
+        "metric": Metric.WON_REVENUE,
+        "dimension": Dimension.USER,
+        "kind": PeriodKind.MONTH,
+        "year": fiscal_year_of(timezone.localdate()),
+    } | {key: value for key, value in request.GET.items() if value}
+    form = AttainmentForm(shown)
     try:
-        report = attainment_from_query(request.user, request.GET)
+        report = attainment_from_query(request.user, shown)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         report = attainment_from_query(request.user, {})
@@ -387,7 +393,7 @@ def attainment_view(request):
                 "backgroundColor": "rgba(25,135,84,.75)",
             }
         ],
-        "options": {"indexAxis": "y"},
+        "prefix": "",
     }
     return render(
         request,
