@@ -16,7 +16,17 @@ class PipelineAdmin(admin.ModelAdmin):
 
 @admin.register(Opportunity)
 class OpportunityAdmin(SimpleHistoryAdmin):
-    """Read-mostly: stage changes go through the services (web board or API)."""
+    """Read-only: every change of a deal goes through the services (web pages or API), which
+    keep stage history, running totals, follow-ups and notifications in step."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     list_display = ["name", "account", "stage", "amount", "close_date", "owner"]
     list_select_related = ["account", "stage", "owner"]
