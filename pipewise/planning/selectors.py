@@ -23,6 +23,7 @@ from pipewise.planning.choices import DEFAULT_HISTORY_YEARS, Dimension, PeriodKi
 from pipewise.planning.models import Target
 from pipewise.planning.periods import (
     FiscalPeriod,
+    fiscal_start_month,
     fiscal_year,
     fiscal_year_of,
     month_index,
@@ -415,9 +416,10 @@ def attainment_report(
         rows[member].append(standing)
         periods[standing.target.period_start].append(standing)
     ordered = sorted(rows.items(), key=lambda item: str(item[0] or ""))
+    first_month = fiscal_start_month()
     by_period = [
         (
-            period_of(kind, day, first_month=None),
+            period_of(kind, day, first_month=first_month),
             sum((s.amount for s in periods[day]), Decimal(0)),
             sum((s.actual for s in periods[day]), Decimal(0)),
         )
