@@ -19,6 +19,7 @@ import calendar
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,9 +30,13 @@ from django.utils import timezone
 from pipewise.org.models import Team, Territory, User
 from pipewise.org.permissions import owner_ids_visible_to
 from pipewise.pipeline.models import Pipeline, Stage
-from pipewise.reports.choices import Dimension, Filter
+from pipewise.planning.choices import Dimension as PlanningDimension
+from pipewise.planning.choices import Metric
+from pipewise.planning.permissions import target_visible_to
+from pipewise.planning.selectors import only_dimension
+from pipewise.reports.choices import Dimension, Filter, Unit
 from pipewise.reports.kpis import KpiResult, registry
-from pipewise.reports.kpis.base import AggregateKpi
+from pipewise.reports.kpis.base import AggregateKpi, divide, rounded
 from pipewise.reports.periods import parse_day
 
 UNKNOWN_PRESET = "Unknown period {value!r}."
@@ -302,7 +307,8 @@ class Chart:
     group_by: str
     kind: str
     title: str
-    needs_target: bool = False
+    attainment: bool = False
+    with_target: bool = False
     ranked: bool = False
     wide: bool = False
     note: str = ""
@@ -331,8 +337,8 @@ class Dashboard:
 
 
 TREND_NOTE = (
-    "Won revenue per month. The target line appears once the planning app records targets; "
-    "until then the trend is shown without it."
+    "Won revenue per month, beside the monthly won-revenue targets of the people shown "
+    "(planning), when there are any."
 )
 
 DASHBOARDS: dict[str, Dashboard] = {
@@ -355,7 +361,14 @@ DASHBOARDS: dict[str, Dashboard] = {
             ),
             charts=(
                 Chart("pipeline_value", Dimension.STAGE, "bar", "Pipeline by stage"),
-                Chart("won_revenue", Dimension.MONTH, "line", "Won revenue trend", note=TREND_NOTE),
+                Chart(
+                    "won_revenue",
+                    Dimension.MONTH,
+                    "line",
+                    "Won revenue trend",
+                    with_target=True,
+                    note=TREND_NOTE,
+                ),
                 Chart("activity_count", Dimension.ACTIVITY_TYPE, "doughnut", "Activities by type"),
                 Chart(
                     "activity_count",
@@ -384,15 +397,22 @@ DASHBOARDS: dict[str, Dashboard] = {
             charts=(
                 Chart("won_revenue", Dimension.OWNER, "table", "Leaderboard", ranked=True),
                 Chart(
-                    "quota_attainment",
+                    "won_revenue",
                     Dimension.OWNER,
                     "hbar",
                     "Attainment per person",
-                    needs_target=True,
-                    note="Won revenue of each person ÷ the target per person entered above.",
+                    attainment=True,
+                    note="Won revenue of each person ÷ their won-revenue targets in planning.",
                 ),
                 Chart("pipeline_value", Dimension.STAGE, "bar", "Pipeline by stage"),
-                Chart("won_revenue", Dimension.MONTH, "line", "Won revenue trend", note=TREND_NOTE),
+                Chart(
+                    "won_revenue",
+                    Dimension.MONTH,
+                    "line",
+                    "Won revenue trend",
+                    with_target=True,
+                    note=TREND_NOTE,
+                ),
                 Chart(
                     "activity_count",
                     f"{Dimension.OWNER},{Dimension.MONTH}",
@@ -431,7 +451,14 @@ DASHBOARDS: dict[str, Dashboard] = {
                 Figure("customer_retention_rate"),
             ),
             charts=(
-                Chart("won_revenue", Dimension.MONTH, "line", "Won revenue trend", note=TREND_NOTE),
+                Chart(
+                    "won_revenue",
+                    Dimension.MONTH,
+                    "line",
+                    "Won revenue trend",
+                    with_target=True,
+                    note=TREND_NOTE,
+                ),
                 Chart("funnel_stage_reached", Dimension.STAGE, "hbar", "Funnel (deals created)"),
                 Chart("won_revenue", Dimension.TERRITORY, "bar", "Won revenue by territory"),
                 Chart("won_revenue", Dimension.PRODUCT_LINE, "doughnut", "Won by product line"),
@@ -490,7 +517,14 @@ DASHBOARDS: dict[str, Dashboard] = {
                 Figure("customer_churn_rate"),
             ),
             charts=(
-                Chart("won_revenue", Dimension.MONTH, "line", "Won revenue trend", note=TREND_NOTE),
+                Chart(
+                    "won_revenue",
+                    Dimension.MONTH,
+                    "line",
+                    "Won revenue trend",
+                    with_target=True,
+                    note=TREND_NOTE,
+                ),
                 Chart("won_revenue", Dimension.TERRITORY, "bar", "Won revenue by territory"),
             ),
             breakdowns=(
@@ -503,6 +537,68 @@ DASHBOARDS: dict[str, Dashboard] = {
         ),
     ]
 }
+
+
+# --- targets from planning ----------------------------------------------------------
+TARGET_FILTERS = frozenset({Filter.OWNER, Filter.TEAM})
+TARGET_KINDS = ("month", "quarter", "year")
+
+
+@dataclass(frozen=True)
+class RevenueTargets:
+    """Planning's won-revenue targets of the people a dashboard shows, for its period:
+    per person (username) and per month ("YYYY-MM", monthly targets only)."""
+
+    per_person: Mapping[str, Decimal]
+    per_month: Mapping[str, Decimal]
+    kind: str
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.per_person.values(), Decimal(0))
+
+
+def revenue_targets(user: User, selection: Selection) -> RevenueTargets | None:
+    """The person targets planning holds for the won revenue of the period (the finest kind
+    of period that has any: months, else quarters, else years), as ``user`` may see them;
+    None without a bounded period, with filters targets do not split by, or with no
+    targets. One query per kind tried."""
+    if not selection.start or not selection.end:
+        return None
+    if set(selection.filters) - TARGET_FILTERS:
+        return None
+    targets = only_dimension(target_visible_to(user), PlanningDimension.USER).filter(
+        metric=Metric.WON_REVENUE,
+        period_start__gte=selection.start,
+        period_end__lte=selection.end,
+    )
+    owner = selection.filters.get(Filter.OWNER)
+    if owner:
+        targets = targets.filter(
+            **({"user_id": owner} if owner.isdigit() else {"user__username": owner})
+        )
+    team = selection.filters.get(Filter.TEAM)
+    if team:
+        targets = targets.filter(
+            **({"user__team_id": team} if team.isdigit() else {"user__team__name": team})
+        )
+    for kind in TARGET_KINDS:
+        rows = list(
+            targets.filter(period_kind=kind)
+            .order_by()
+            .values_list("user__username", "period_start", "amount")
+        )
+        if not rows:
+            continue
+        per_person: dict[str, Decimal] = {}
+        per_month: dict[str, Decimal] = {}
+        for username, start, amount in rows:
+            per_person[username] = per_person.get(username, Decimal(0)) + amount
+            if kind == "month":
+                label = start.strftime("%Y-%m")
+                per_month[label] = per_month.get(label, Decimal(0)) + amount
+        return RevenueTargets(per_person=per_person, per_month=per_month, kind=kind)
+    return None
 
 
 # --- computing a dashboard --------------------------------------------------------
@@ -526,6 +622,14 @@ class Page:
         self.selection = selection
         self.lookups = DrillContext.load(user, selection)
         self._cache: dict[tuple, KpiResult | str] = {}
+        self._targets: RevenueTargets | None | bool = False
+
+    @property
+    def targets(self) -> RevenueTargets | None:
+        """Planning's revenue targets for this page (looked up once, when first needed)."""
+        if self._targets is False:
+            self._targets = revenue_targets(self.user, self.selection)
+        return self._targets
 
     def result(self, kpi_key: str, group_by: str = "") -> KpiResult | str:
         """The KPI's result, or the reason it cannot be given (a text)."""
@@ -540,7 +644,9 @@ class Page:
         filters = {k: v for k, v in self.selection.filters.items() if k in kpi.filters}
         inputs = {}
         if any(spec.name == "target" for spec in kpi.inputs):
-            inputs["target"] = self.selection.target
+            # A target typed in wins; otherwise the people's targets planning holds.
+            planned = self.targets.total if self.targets else ""
+            inputs["target"] = self.selection.target or planned
         start, end = self.selection.start, self.selection.end
         return {
             "start": start,
@@ -591,6 +697,30 @@ class Page:
                 }
             )
         return rows
+
+
+def attainment_groups(won_by_owner: list[dict], targets: RevenueTargets) -> list[dict]:
+    """Each person with a target: their won revenue (the registry's) ÷ their target, as
+    quota_attainment defines it; the link goes to the won deals behind it."""
+    won = {g["labels"][0]: g for g in won_by_owner}
+    rows = []
+    for person, target in sorted(targets.per_person.items()):
+        group = won.get(person, {"value": Decimal(0), "url": None})
+        ratio = divide(group["value"], target) if target > 0 else None
+        rows.append({"labels": [person], "value": rounded(Unit.RATIO, ratio), "url": group["url"]})
+    return rows
+
+
+def with_monthly_targets(
+    won_by_month: list[dict], targets: RevenueTargets
+) -> tuple[list[dict], list[float | None]]:
+    """The won revenue per month over every month that has revenue or a target, and the
+    target of each month (None where there is none)."""
+    won = {g["labels"][0]: g for g in won_by_month}
+    months = sorted(set(won) | set(targets.per_month))
+    groups = [won.get(m, {"labels": [m], "value": Decimal(0), "url": None}) for m in months]
+    line = [float(targets.per_month[m]) if m in targets.per_month else None for m in months]
+    return groups, line
 
 
 def filter_choices(user: User) -> dict[str, list[tuple[str, str]]]:

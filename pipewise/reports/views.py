@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from pipewise.reports import dashboards
 from pipewise.reports.builder import ENTITIES, Definition, report_records, run_report
-from pipewise.reports.choices import Dimension, Filter
+from pipewise.reports.choices import Dimension, Filter, Unit
 from pipewise.reports.exports import CONTENT_TYPES
 from pipewise.reports.exports import render as render_export
 from pipewise.reports.forms import SavedReportForm
@@ -35,28 +35,40 @@ from pipewise.web.export import export_response
 from pipewise.web.lists import keyset_page
 
 RECORD_SORTS = {"id": ("Newest", "id")}
+NO_PERSON_TARGETS = (
+    "No won-revenue targets for these people in this period: set them under Targets "
+    "(planning), or type a total target above for the attainment figure."
+)
 
 
 def _chart_context(page: dashboards.Page, chart: dashboards.Chart) -> dict:
     kpi = registry.get(chart.kpi)
-    if chart.needs_target and not page.selection.target:
-        return {"chart": chart, "unit": kpi.unit, "missing": "Enter a target to draw this."}
+    unit = str(kpi.unit)
     groups = page.groups(chart.kpi, chart.group_by)
     if isinstance(groups, str):
-        return {"chart": chart, "unit": kpi.unit, "missing": groups}
+        return {"chart": chart, "unit": unit, "missing": groups}
+    targets = page.targets if (chart.attainment or chart.with_target) else None
+    target_line = None
+    if chart.attainment:
+        if not targets:
+            return {"chart": chart, "unit": unit, "missing": NO_PERSON_TARGETS}
+        groups, unit = dashboards.attainment_groups(groups, targets), str(Unit.RATIO)
+    elif chart.with_target and targets and targets.per_month:
+        groups, target_line = dashboards.with_monthly_targets(groups, targets)
     if chart.ranked:
         groups = sorted(groups, key=lambda g: (g["value"] is None, -(g["value"] or 0)))
     context = {
         "chart": chart,
-        "unit": str(kpi.unit),
+        "unit": unit,
         "groups": groups,
         "data": {
             "kind": chart.kind,
-            "unit": str(kpi.unit),
-            "label": kpi.name,
+            "unit": unit,
+            "label": "Attainment" if chart.attainment else kpi.name,
             "labels": [" · ".join(str(x or "—") for x in g["labels"]) for g in groups],
             "values": [None if g["value"] is None else float(g["value"]) for g in groups],
             "urls": [g["url"] for g in groups],
+            "target": target_line,
         },
     }
     if chart.kind == "heatmap":

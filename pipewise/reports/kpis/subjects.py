@@ -108,25 +108,42 @@ class Subject:
         )
 
 
-OPPORTUNITIES = Subject(
-    name="opportunities",
-    visible=selectors.visible_opportunities,
-    groups={
-        Dimension.OWNER: "owner__username",
-        Dimension.TEAM: "owner__team__name",
-        Dimension.TERRITORY: "account__territory__name",
-        Dimension.SOURCE: "source",
-        Dimension.STAGE: "stage__name",
-        Dimension.SEGMENT: "account__segment__name",
-    },
-    filters={
-        Filter.OWNER: "owner",
-        Filter.TEAM: "owner__team",
-        Filter.TERRITORY: "account__territory",
-        Filter.PIPELINE: "pipeline",
-        Filter.SOURCE: "source",
-        Filter.SEGMENT: "account__segment",
-    },
+def owned_records(
+    name: str,
+    visible: Callable[[User], QuerySet],
+    *,
+    territory: str | None = None,
+    segment: str | None = None,
+    groups: Mapping[str, str] | None = None,
+    filters: Mapping[str, str] | None = None,
+    sorts: Mapping[str, str] | None = None,
+) -> Subject:
+    """A subject of records with an owner: grouped and filtered by owner and by the owner's
+    team, and — given the path to the record's territory or segment — by those too (the
+    territory filter taking the territories inside it). ``groups``/``filters`` add the
+    subject's own dimensions (source, stage, activity type …)."""
+    own_groups = {Dimension.OWNER: "owner__username", Dimension.TEAM: "owner__team__name"}
+    own_filters = {Filter.OWNER: "owner", Filter.TEAM: "owner__team"}
+    for dimension, path in ((Dimension.TERRITORY, territory), (Dimension.SEGMENT, segment)):
+        if path is not None:
+            own_groups[dimension] = f"{path}__name"
+            own_filters[Filter(dimension.value)] = path
+    return Subject(
+        name=name,
+        visible=visible,
+        groups=own_groups | dict(groups or {}),
+        filters=own_filters | dict(filters or {}),
+        sorts=dict(sorts or {}),
+    )
+
+
+OPPORTUNITIES = owned_records(
+    "opportunities",
+    selectors.visible_opportunities,
+    territory="account__territory",
+    segment="account__segment",
+    groups={Dimension.SOURCE: "source", Dimension.STAGE: "stage__name"},
+    filters={Filter.PIPELINE: "pipeline", Filter.SOURCE: "source"},
     sorts={Dimension.STAGE: "stage__order"},
 )
 
@@ -137,53 +154,23 @@ LINE_ITEMS = OPPORTUNITIES.through(
     groups={Dimension.PRODUCT_LINE: "product__product_line__name"},
 )
 
-LEADS = Subject(
-    name="leads",
-    visible=selectors.visible_leads,
-    groups={
-        Dimension.OWNER: "owner__username",
-        Dimension.TEAM: "owner__team__name",
-        Dimension.TERRITORY: "territory__name",
-        Dimension.SOURCE: "source",
-    },
-    filters={
-        Filter.OWNER: "owner",
-        Filter.TEAM: "owner__team",
-        Filter.TERRITORY: "territory",
-        Filter.SOURCE: "source",
-    },
+LEADS = owned_records(
+    "leads",
+    selectors.visible_leads,
+    territory="territory",
+    groups={Dimension.SOURCE: "source"},
+    filters={Filter.SOURCE: "source"},
 )
 
-ACTIVITIES = Subject(
-    name="activities",
-    visible=selectors.visible_activities,
-    groups={
-        Dimension.OWNER: "owner__username",
-        Dimension.TEAM: "owner__team__name",
-        Dimension.ACTIVITY_TYPE: "type",
-    },
-    filters={
-        Filter.OWNER: "owner",
-        Filter.TEAM: "owner__team",
-        Filter.ACTIVITY_TYPE: "type",
-    },
+ACTIVITIES = owned_records(
+    "activities",
+    selectors.visible_activities,
+    groups={Dimension.ACTIVITY_TYPE: "type"},
+    filters={Filter.ACTIVITY_TYPE: "type"},
 )
 
-ACCOUNTS = Subject(
-    name="accounts",
-    visible=selectors.visible_accounts,
-    groups={
-        Dimension.OWNER: "owner__username",
-        Dimension.TEAM: "owner__team__name",
-        Dimension.TERRITORY: "territory__name",
-        Dimension.SEGMENT: "segment__name",
-    },
-    filters={
-        Filter.OWNER: "owner",
-        Filter.TEAM: "owner__team",
-        Filter.TERRITORY: "territory",
-        Filter.SEGMENT: "segment",
-    },
+ACCOUNTS = owned_records(
+    "accounts", selectors.visible_accounts, territory="territory", segment="segment"
 )
 
 # The people "per rep" KPIs divide by (the owner filter is the person themselves).

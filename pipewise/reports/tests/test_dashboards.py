@@ -128,3 +128,34 @@ def test_it_costs_the_same_queries_with_five_times_the_data(slug, book, people):
     small = _dashboard_queries(people, slug)
     book.add(deals=40, leads=20, activities=30)
     assert _dashboard_queries(people, slug) == small
+
+
+def test_it_measures_attainment_and_the_trend_against_planning_targets(ledger, people, api):
+    import datetime
+
+    from pipewise.planning.services import target_create
+
+    for month in (3, 4):
+        target_create(
+            by=people.ops,
+            metric="won_revenue",
+            period_kind="month",
+            period_start=datetime.date(2025, month, 1),
+            amount=Decimal("40000"),
+            user=people.ae,
+            check_access=False,
+        )
+    html = browser(people.manager).get("/dashboards/manager/", YEAR).content.decode()
+    won = api_value(api, people.manager, "won_revenue", {**YEAR, "group_by": "owner"})["groups"]
+    ae_won = next(Decimal(g["value"]) for g in won if g["group"] == "ae")
+    attainment = re.search(
+        r'aria-label="Attainment per person".*?data-group="ae" data-value="([^"]+)"', html, re.S
+    ).group(1)
+    assert Decimal(attainment) == (ae_won / 80000).quantize(Decimal("0.0001"))
+    total = dict(FIGURE.findall(html))["quota_attainment"]
+    team_won = Decimal(api_value(api, people.manager, "won_revenue", YEAR)["value"])
+    assert Decimal(total) == (team_won / 80000).quantize(Decimal("0.0001"))
+    assert '"target": [' in html and "40000.0" in html
+    # Other people's targets are not the other team's: other_ae sees no attainment bars.
+    other = browser(people.other_ae).get("/dashboards/manager/", YEAR).content.decode()
+    assert "No won-revenue targets for these people" in other

@@ -28,15 +28,25 @@
           backgroundColor: kind === "line" ? "rgba(47,91,234,.15)" : (kind === "doughnut" ? palette : "#2f5bea"),
           borderColor: kind === "doughnut" ? "#fff" : "#2f5bea",
           fill: kind === "line",
-          tension: 0.25
-        }]
+          tension: 0
+        }].concat(data.target ? [{
+          type: "line",
+          label: "Target",
+          data: data.target,
+          borderColor: "#dc2626",
+          borderDash: [6, 4],
+          backgroundColor: "transparent",
+          pointRadius: 2,
+          fill: false,
+          spanGaps: true
+        }] : [])
       },
       options: {
         maintainAspectRatio: false,
         animation: window.matchMedia("print").matches ? false : undefined,
         indexAxis: data.kind === "hbar" ? "y" : "x",
         plugins: {
-          legend: { display: kind === "doughnut", position: "right" },
+          legend: { display: kind === "doughnut" || !!data.target, position: kind === "doughnut" ? "right" : "top" },
           tooltip: { callbacks: { label: function (ctx) { return format(data.unit, ctx.raw); } } }
         },
         onClick: function (event, elements) {
