@@ -22,7 +22,7 @@ from pipewise.leads.models import Lead, LeadStatusChange
 from pipewise.org.choices import Role
 from pipewise.org.models import Territory, User
 from pipewise.pipeline.choices import LOST_REASONS, ForecastCategory, StageKind
-from pipewise.pipeline.models import LineItem, Opportunity, StageChange
+from pipewise.pipeline.models import LineItem, Opportunity, Pipeline, StageChange
 from pipewise.pipeline.selectors import default_pipeline
 
 TODAY = datetime.date(2026, 3, 18)  # a Wednesday late in a quarter
@@ -90,12 +90,19 @@ def test_it_records_each_leads_way_to_its_status(demo):
 
 
 def test_it_puts_open_deals_in_every_open_stage_and_closes_the_rest(demo):
-    pipeline = default_pipeline()
     deals = list(Opportunity.objects.select_related("stage", "owner"))
     assert len(deals) == SIZE
-    assert {deal.pipeline_id for deal in deals} == {pipeline.pk}
-    open_stages = set(pipeline.stages.filter(kind=StageKind.OPEN).values_list("pk", flat=True))
-    assert {deal.stage_id for deal in deals if deal.status == "open"} == open_stages
+    # Three processes side by side: 70 % consultative (the default), 20 % and 10 %.
+    per_process = Counter(deal.pipeline.name for deal in deals)
+    assert per_process == {
+        default_pipeline().name: SIZE * 7 // 10,
+        "Transactional sales": SIZE // 5,
+        "Enterprise sales": SIZE // 10,
+    }
+    for pipeline in Pipeline.objects.all():
+        open_stages = set(pipeline.stages.filter(kind=StageKind.OPEN).values_list("pk", flat=True))
+        in_process = [deal for deal in deals if deal.pipeline_id == pipeline.pk]
+        assert {deal.stage_id for deal in in_process if deal.status == "open"} == open_stages
     outcomes = Counter(deal.status for deal in deals)
     assert outcomes["won"] > 10 and outcomes["lost"] > 10
     lost = [deal for deal in deals if deal.status == "lost"]
