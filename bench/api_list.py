@@ -44,10 +44,17 @@ def main() -> None:
         default="api",
         help="api: GET /api/v1/opportunities/; web: board, list and My day pages",
     )
+    parser.add_argument(
+        "--slowest",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also print each scenario's N slowest SQL statements (to stderr)",
+    )
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        run_worker(args.worker, args.suite)
+        run_worker(args.worker, args.suite, args.slowest)
         return
     print(
         "| db | opportunities | scenario | queries | p50 ms | p95 ms | CPU p50 ms "
@@ -71,7 +78,8 @@ def main() -> None:
         else:
             env.pop("DATABASE_URL", None)
         result = subprocess.run(
-            [sys.executable, __file__, "--worker", str(size), "--suite", args.suite],
+            [sys.executable, __file__, "--worker", str(size), "--suite", args.suite]
+            + ["--slowest", str(args.slowest)],
             env=env,
             cwd=ROOT,
             capture_output=True,
@@ -117,7 +125,7 @@ SUITES = {
 }
 
 
-def run_worker(size: int, suite: str) -> None:
+def run_worker(size: int, suite: str, slowest: int = 0) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pipewise.settings")
     import django
@@ -169,6 +177,8 @@ def run_worker(size: int, suite: str) -> None:
                         cursor.execute(sql)
                         cursor.fetchall()
             raw.append((time.perf_counter() - t0) * 1000)
+        if slowest:
+            _print_slowest(label, statements, slowest)
         p95 = statistics.quantiles(timings, n=20)[18]
         cpu_p95 = statistics.quantiles(cpu, n=20)[18]
         print(
@@ -176,6 +186,27 @@ def run_worker(size: int, suite: str) -> None:
             f"| {p95:.1f} | {statistics.median(cpu):.1f} | {cpu_p95:.1f} "
             f"| {statistics.median(raw):.1f} |"
         )
+
+
+def _print_slowest(label: str, statements: list[str], count: int) -> None:
+    """Each SELECT of the request on its own (median of 5 runs), slowest first."""
+    from django.db import connection
+
+    timed = []
+    for sql in statements:
+        if not sql.lstrip().upper().startswith("SELECT"):
+            continue
+        runs = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                cursor.fetchall()
+            runs.append((time.perf_counter() - t0) * 1000)
+        timed.append((statistics.median(runs), sql))
+    print(f"  {label}: slowest statements", file=sys.stderr)
+    for ms, sql in sorted(timed, reverse=True)[:count]:
+        print(f"    {ms:8.1f} ms  {sql[:400]}", file=sys.stderr)
 
 
 if __name__ == "__main__":

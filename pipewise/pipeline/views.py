@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -37,7 +37,11 @@ from pipewise.pipeline.forms import (
     StageFormSet,
 )
 from pipewise.pipeline.models import Pipeline, Stage
-from pipewise.pipeline.permissions import access_opportunity, opportunity_visible_to
+from pipewise.pipeline.permissions import (
+    access_opportunity,
+    opportunity_owners_visible_to,
+    opportunity_visible_to,
+)
 from pipewise.pipeline.selectors import default_pipeline, opportunity_list, opportunity_totals
 from pipewise.pipeline.services import (
     opportunity_create,
@@ -45,6 +49,7 @@ from pipewise.pipeline.services import (
     opportunity_set_line_items,
     opportunity_update,
 )
+from pipewise.pipeline.totals import StageFigure, filtered_totals, stage_totals
 from pipewise.pipeline.views_process import process_context
 from pipewise.web.access import configurer_required, writer_required
 from pipewise.web.export import export_response
@@ -59,7 +64,7 @@ OPPORTUNITY_SORTS = {
     "close_date": ("Close date", "close_date"),
     "created": ("Created", "created_at"),
 }
-CARDS_PER_COLUMN = 15
+CARDS_PER_COLUMN = 10
 STALLED_DAYS = 30
 CLOSED_DAYS = 30
 
@@ -95,7 +100,7 @@ def opportunity_list_view(request):
             "title": "Opportunities",
             "page": page,
             "filter": opportunity_filter,
-            "totals": opportunity_totals(filtered),
+            "totals": _list_totals(request.user, opportunity_filter, filtered),
             "statuses": OpportunityStatus.choices,
             "forecast_categories": ForecastCategory.choices,
             "pipelines": Pipeline.objects.filter(active=True),
@@ -105,22 +110,47 @@ def opportunity_list_view(request):
     )
 
 
+def _list_totals(user, opportunity_filter, filtered) -> dict:
+    """The filtered list's totals: from the running totals when its filters allow, else summed."""
+    if opportunity_filter.is_valid():
+        totals = filtered_totals(
+            owner_ids=opportunity_owners_visible_to(user),
+            cleaned=opportunity_filter.form.cleaned_data,
+            stages=Stage.objects.all(),
+        )
+        if totals is not None:
+            return totals
+    return opportunity_totals(filtered)
+
+
 # --- board --------------------------------------------------------------------------------------
+def _closed_since() -> datetime.date:
+    """The first (local) day whose closed deals a board still shows."""
+    return timezone.localdate() - datetime.timedelta(days=CLOSED_DAYS)
+
+
 def _board_queryset(user, pipeline: Pipeline, owner_id: str):
     """The deals a board shows: open ones, plus those closed in the last ``CLOSED_DAYS``."""
-    since = timezone.now() - datetime.timedelta(days=CLOSED_DAYS)
-    deals = opportunity_visible_to(user).filter(pipeline=pipeline).filter(
-        Q(status=OpportunityStatus.OPEN) | Q(closed_at__gte=since)
+    since = timezone.make_aware(datetime.datetime.combine(_closed_since(), datetime.time.min))
+    deals = (
+        opportunity_visible_to(user)
+        .filter(pipeline=pipeline)
+        .filter(Q(status=OpportunityStatus.OPEN) | Q(closed_at__gte=since))
     )
     if owner_id and owner_id.isdigit():
         deals = deals.filter(owner_id=int(owner_id))
     return deals
 
 
-def _column_totals(deals) -> dict[int, dict]:
-    """Count and amount per stage in one aggregate query."""
-    rows = deals.order_by().values("stage_id").annotate(count=Count("id"), amount=Sum("amount"))
-    return {row["stage_id"]: {"count": row["count"], "amount": row["amount"]} for row in rows}
+def _column_totals(user, stages: list[Stage], owner_id: str) -> dict[int, StageFigure]:
+    """Count and amount per stage of the board's deals, from the running totals (one query)."""
+    owners = opportunity_owners_visible_to(user)
+    if owner_id and owner_id.isdigit():
+        wanted = int(owner_id)
+        owners = [wanted] if owners is None or wanted in owners else []
+    return stage_totals(
+        owner_ids=owners, stage_ids=[stage.pk for stage in stages], closed_since=_closed_since()
+    )
 
 
 def _cards(deals, stage: Stage, after: int | None = None):
@@ -150,18 +180,24 @@ def board(request, pipeline_id=None):
     pipelines = list(Pipeline.objects.filter(active=True))
     if pipeline_id is None and request.GET.get("pipeline", "").isdigit():
         pipeline_id = int(request.GET["pipeline"])
-    pipeline = (
-        get_object_or_404(Pipeline, pk=pipeline_id) if pipeline_id else default_pipeline()
-    )
+    pipeline = get_object_or_404(Pipeline, pk=pipeline_id) if pipeline_id else default_pipeline()
     stages = list(pipeline.stages.order_by("order"))
     owner_id = request.GET.get("owner", "")
     deals = _board_queryset(user, pipeline, owner_id)
-    totals = _column_totals(deals)
+    totals = _column_totals(user, stages, owner_id)
     columns = []
     for stage in stages:
         cards, more = _cards(deals, stage)
-        stats = totals.get(stage.pk, {"count": 0, "amount": 0})
-        columns.append({"stage": stage, "cards": cards, "more": more, **stats})
+        figure = totals.get(stage.pk, StageFigure())
+        columns.append(
+            {
+                "stage": stage,
+                "cards": cards,
+                "more": more,
+                "count": figure.count,
+                "amount": figure.amount,
+            }
+        )
     open_totals = [c for c in columns if c["stage"].kind == StageKind.OPEN]
     team_ids = user_and_reports_ids(user)
     people = (
@@ -191,7 +227,7 @@ def board(request, pipeline_id=None):
 
 @login_required
 def board_column(request, pipeline_id, stage_id):
-    """"Load more" for one column (htmx): the next cards and a new "load more" button."""
+    """ "Load more" for one column (htmx): the next cards and a new "load more" button."""
     pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
     stage = get_object_or_404(Stage, pk=stage_id, pipeline=pipeline)
     owner_id = request.GET.get("owner", "")
@@ -265,16 +301,12 @@ def opportunity_move(request, pk):
             messages.error(request, message)
         return redirect("pipeline:detail", pk=pk)
     pipeline = opportunity.pipeline
-    deals = _board_queryset(user, pipeline, request.POST.get("owner", ""))
-    totals = _column_totals(deals)
     stages = list(pipeline.stages.order_by("order"))
-    columns = {
-        str(s.pk): {
-            "count": totals.get(s.pk, {}).get("count", 0),
-            "amount": money_short(totals.get(s.pk, {}).get("amount") or 0),
-        }
-        for s in stages
-    }
+    totals = _column_totals(user, stages, request.POST.get("owner", ""))
+    columns = {}
+    for stage in stages:
+        figure = totals.get(stage.pk, StageFigure())
+        columns[str(stage.pk)] = {"count": figure.count, "amount": money_short(figure.amount)}
     if moved is None:
         return JsonResponse({"ok": False, "message": message, "columns": columns}, status=422)
     moved = opportunity_list(opportunity_visible_to(user)).get(pk=moved.pk)
@@ -535,9 +567,7 @@ TEMPORARY_ORDER = 10000
 
 def _save_stages(pipeline: Pipeline, formset) -> None:
     """Save changed and new stages; orders are parked first so that a re-order never collides."""
-    forms_to_save = [
-        f for f in formset.forms if f.has_changed() and f.cleaned_data.get("name")
-    ]
+    forms_to_save = [f for f in formset.forms if f.has_changed() and f.cleaned_data.get("name")]
     for index, form in enumerate(forms_to_save):
         if form.instance.pk:
             configuration_save(instance=form.instance, values={"order": TEMPORARY_ORDER + index})

@@ -15,6 +15,7 @@ from pipewise.catalog.models import Product
 from pipewise.pipeline.models import Opportunity, Pipeline, Stage
 from pipewise.pipeline.selectors import default_pipeline
 from pipewise.pipeline.services import opportunity_create, opportunity_update
+from pipewise.pipeline.views import CARDS_PER_COLUMN
 
 
 def signed_in(user) -> Client:
@@ -48,8 +49,13 @@ def test_the_manager_opens_the_reps_opportunity(sales, people):
 
 
 def test_the_list_totals_the_filtered_set(sales, people):
-    opportunity_create(by=people.ae, name="Small", account=sales.ae_account,
-                       amount=Decimal("1000.00"), close_date=timezone.localdate())
+    opportunity_create(
+        by=people.ae,
+        name="Small",
+        account=sales.ae_account,
+        amount=Decimal("1000.00"),
+        close_date=timezone.localdate(),
+    )
     client = signed_in(people.ae)
     response = client.get("/opportunities/")
     assert response.context["totals"]["amount"] == Decimal("121000.00")
@@ -66,8 +72,12 @@ def test_the_list_costs_the_same_for_more_rows(sales, people):
     with CaptureQueriesContext(connection) as few:
         client.get("/opportunities/")
     for index in range(30):
-        opportunity_create(by=people.ae, name=f"Deal {index}", account=sales.ae_account,
-                           close_date=timezone.localdate())
+        opportunity_create(
+            by=people.ae,
+            name=f"Deal {index}",
+            account=sales.ae_account,
+            close_date=timezone.localdate(),
+        )
     with CaptureQueriesContext(connection) as many:
         client.get("/opportunities/", {"sort": "-amount"})
     assert len(many) == len(few)
@@ -90,19 +100,28 @@ def test_the_board_costs_the_same_for_more_deals(sales, people):
     with CaptureQueriesContext(connection) as few:
         client.get("/board/")
     for index in range(30):
-        opportunity_create(by=people.ae, name=f"Deal {index}", account=sales.ae_account,
-                           close_date=timezone.localdate())
+        opportunity_create(
+            by=people.ae,
+            name=f"Deal {index}",
+            account=sales.ae_account,
+            close_date=timezone.localdate(),
+        )
     with CaptureQueriesContext(connection) as many:
         response = client.get("/board/")
     assert len(many) == len(few)
     prospecting = response.context["columns"][0]
-    assert prospecting["count"] == 31 and len(prospecting["cards"]) == 15 and prospecting["more"]
+    assert prospecting["count"] == 31 and prospecting["more"]
+    assert len(prospecting["cards"]) == CARDS_PER_COLUMN
 
 
 def test_load_more_brings_the_next_cards(sales, people):
     for index in range(25):
-        opportunity_create(by=people.ae, name=f"Deal {index:02d}", account=sales.ae_account,
-                           close_date=timezone.localdate())
+        opportunity_create(
+            by=people.ae,
+            name=f"Deal {index:02d}",
+            account=sales.ae_account,
+            close_date=timezone.localdate(),
+        )
     client = signed_in(people.ae)
     board = client.get("/board/")
     first = board.context["columns"][0]["cards"]
@@ -111,7 +130,9 @@ def test_load_more_brings_the_next_cards(sales, people):
         f"/board/{pipeline.pk}/stages/{stage('Prospecting').pk}/cards/",
         {"after": first[-1].pk},
     )
-    assert len(more.context["cards"]) == 11 and not more.context["more"]
+    left = 26 - CARDS_PER_COLUMN  # the sales book's deal and the 25 above
+    assert len(more.context["cards"]) == min(left, CARDS_PER_COLUMN)
+    assert more.context["more"] == (left > CARDS_PER_COLUMN)
     assert not {c.pk for c in first} & {c.pk for c in more.context["cards"]}
 
 
@@ -174,8 +195,9 @@ def test_the_detail_shows_path_history_and_time_in_stage(sales, people):
     at = timezone.now() - datetime.timedelta(days=3)
     from pipewise.pipeline.services import opportunity_move_stage
 
-    opportunity_move_stage(opportunity=sales.ae_opp, by=people.ae, to_stage=stage("Qualifying"),
-                           at=at)
+    opportunity_move_stage(
+        opportunity=sales.ae_opp, by=people.ae, to_stage=stage("Qualifying"), at=at
+    )
     html = signed_in(people.ae).get(f"/opportunities/{sales.ae_opp.pk}/").content.decode()
     assert "Stage history" in html and "Change history" in html
     assert "from Prospecting" in html
@@ -190,10 +212,14 @@ def test_line_items_set_the_amount(sales, people):
         f"/opportunities/{sales.ae_opp.pk}/line-items/",
         {
             "version": sales.ae_opp.version,
-            "lines-TOTAL_FORMS": "2", "lines-INITIAL_FORMS": "0",
-            "lines-0-product": product.pk, "lines-0-quantity": "2",
+            "lines-TOTAL_FORMS": "2",
+            "lines-INITIAL_FORMS": "0",
+            "lines-0-product": product.pk,
+            "lines-0-quantity": "2",
             "lines-0-discount_percent": "10",
-            "lines-1-product": "", "lines-1-quantity": "1", "lines-1-discount_percent": "0",
+            "lines-1-product": "",
+            "lines-1-quantity": "1",
+            "lines-1-discount_percent": "0",
         },
     )
     assert response.status_code == 302
@@ -203,14 +229,28 @@ def test_line_items_set_the_amount(sales, people):
 
 def test_it_creates_an_opportunity_and_explains_errors(sales, people):
     client = signed_in(people.ae)
-    bad = client.post("/opportunities/new/", {"name": "", "account": sales.other_account.pk,
-                                              "amount": "-5", "forecast_category": "pipeline"})
+    bad = client.post(
+        "/opportunities/new/",
+        {
+            "name": "",
+            "account": sales.other_account.pk,
+            "amount": "-5",
+            "forecast_category": "pipeline",
+        },
+    )
     html = bad.content.decode()
     assert bad.status_code == 200 and "This field is required." in html
     assert "Select a valid choice" in html  # the other AE's account is not on offer
-    good = client.post("/opportunities/new/", {
-        "name": "Alpen — spare parts", "account": sales.ae_account.pk, "amount": "9000",
-        "close_date": "2030-01-31", "forecast_category": "pipeline"})
+    good = client.post(
+        "/opportunities/new/",
+        {
+            "name": "Alpen — spare parts",
+            "account": sales.ae_account.pk,
+            "amount": "9000",
+            "close_date": "2030-01-31",
+            "forecast_category": "pipeline",
+        },
+    )
     created = Opportunity.objects.get(name="Alpen — spare parts")
     assert good["Location"] == f"/opportunities/{created.pk}/"
     assert created.owner == people.ae and created.stage.name == "Prospecting"
@@ -218,9 +258,15 @@ def test_it_creates_an_opportunity_and_explains_errors(sales, people):
 
 def test_editing_a_stale_opportunity_is_refused_clearly(sales, people):
     client = signed_in(people.ae)
-    data = {"name": "Renamed", "account": sales.ae_account.pk, "owner": people.ae.pk,
-            "amount": "1", "close_date": "2030-01-31", "forecast_category": "pipeline",
-            "version": sales.ae_opp.version}
+    data = {
+        "name": "Renamed",
+        "account": sales.ae_account.pk,
+        "owner": people.ae.pk,
+        "amount": "1",
+        "close_date": "2030-01-31",
+        "forecast_category": "pipeline",
+        "version": sales.ae_opp.version,
+    }
     opportunity_update(opportunity=sales.ae_opp, by=people.manager, competitor="Rival")
     response = client.post(f"/opportunities/{sales.ae_opp.pk}/edit/", data)
     assert "Someone else changed this record" in response.content.decode()
@@ -232,10 +278,14 @@ def test_settings_reorder_stages_and_change_probability(people):
     pipeline = default_pipeline()
     stages = list(pipeline.stages.order_by("order"))
     data = {
-        "pipeline-name": pipeline.name, "pipeline-description": "", "pipeline-is_default": "on",
+        "pipeline-name": pipeline.name,
+        "pipeline-description": "",
+        "pipeline-is_default": "on",
         "pipeline-active": "on",
-        "stages-TOTAL_FORMS": str(len(stages) + 1), "stages-INITIAL_FORMS": str(len(stages)),
-        "stages-MIN_NUM_FORMS": "0", "stages-MAX_NUM_FORMS": "1000",
+        "stages-TOTAL_FORMS": str(len(stages) + 1),
+        "stages-INITIAL_FORMS": str(len(stages)),
+        "stages-MIN_NUM_FORMS": "0",
+        "stages-MAX_NUM_FORMS": "1000",
     }
     for index, s in enumerate(stages):
         order = s.order
@@ -243,13 +293,24 @@ def test_settings_reorder_stages_and_change_probability(people):
             order = 2
         elif s.name == "Qualifying":
             order = 1
-        data.update({f"stages-{index}-id": s.pk, f"stages-{index}-order": order,
-                     f"stages-{index}-name": s.name, f"stages-{index}-probability":
-                     15 if s.name == "Qualifying" else s.probability,
-                     f"stages-{index}-kind": s.kind})
+        data.update(
+            {
+                f"stages-{index}-id": s.pk,
+                f"stages-{index}-order": order,
+                f"stages-{index}-name": s.name,
+                f"stages-{index}-probability": 15 if s.name == "Qualifying" else s.probability,
+                f"stages-{index}-kind": s.kind,
+            }
+        )
     n = len(stages)
-    data.update({f"stages-{n}-order": 50, f"stages-{n}-name": "Contract signed",
-                 f"stages-{n}-probability": 95, f"stages-{n}-kind": "open"})
+    data.update(
+        {
+            f"stages-{n}-order": 50,
+            f"stages-{n}-name": "Contract signed",
+            f"stages-{n}-probability": 95,
+            f"stages-{n}-kind": "open",
+        }
+    )
     response = signed_in(people.ops).post(f"/settings/pipelines/{pipeline.pk}/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert stage("Qualifying").order == 1 and stage("Qualifying").probability == 15
@@ -258,11 +319,20 @@ def test_settings_reorder_stages_and_change_probability(people):
 
 
 def test_settings_refuse_a_probability_over_100(people):
-    response = signed_in(people.ops).post("/settings/pipelines/new/", {
-        "pipeline-name": "Partner deals", "stages-TOTAL_FORMS": "1", "stages-INITIAL_FORMS": "0",
-        "stages-MIN_NUM_FORMS": "0", "stages-MAX_NUM_FORMS": "1000",
-        "stages-0-order": 1, "stages-0-name": "Registered", "stages-0-probability": 120,
-        "stages-0-kind": "open"})
+    response = signed_in(people.ops).post(
+        "/settings/pipelines/new/",
+        {
+            "pipeline-name": "Partner deals",
+            "stages-TOTAL_FORMS": "1",
+            "stages-INITIAL_FORMS": "0",
+            "stages-MIN_NUM_FORMS": "0",
+            "stages-MAX_NUM_FORMS": "1000",
+            "stages-0-order": 1,
+            "stages-0-name": "Registered",
+            "stages-0-probability": 120,
+            "stages-0-kind": "open",
+        },
+    )
     assert response.status_code == 200
     assert "less than or equal to 100" in response.content.decode()
     assert not Pipeline.objects.filter(name="Partner deals").exists()
