@@ -282,68 +282,97 @@ def order_list(request):
 
 
 # --- process map ----------------------------------------------------------------------------------
-BOX_W, BOX_H, GAP, TOP, LEFT, LINE = 168, 112, 56, 44, 16, 15
+BOX_W, BOX_H, GAP, TOP, SIDE, LINE, PER_ROW = 168, 112, 56, 30, 72, 15, 5
 
 
 def map_layout(figures) -> dict:
-    """Positions for the SVG: open stages left to right, Won above and Lost below at the end."""
+    """Positions for the SVG: the open stages and Won snake left to right, then right to left
+    (five per row), Lost just below Won; each arrow carries the conversion of the stage it
+    leaves."""
     open_stages = [f for f in figures.stages if f.stage.kind == StageKind.OPEN]
     won = [f for f in figures.stages if f.stage.kind == StageKind.WON]
     lost = [f for f in figures.stages if f.stage.kind == StageKind.LOST]
-    nodes, arrows = [], []
-    for index, stage in enumerate(open_stages):
-        x = LEFT + index * (BOX_W + GAP)
-        nodes.append(_node(stage, x, TOP))
-    end_x = LEFT + len(open_stages) * (BOX_W + GAP)
-    for index, stage in enumerate(won + lost):
-        nodes.append(_node(stage, end_x, TOP + index * (BOX_H + 24)))
-    for left, right in zip(nodes[: len(open_stages)], nodes[1 : len(open_stages)], strict=False):
-        arrows.append(_arrow(left, right, left["figures"].conversion))
-    if open_stages:
-        last = nodes[len(open_stages) - 1]
-        for end in nodes[len(open_stages) :]:
-            label = (
-                last["figures"].conversion if end["figures"].stage.kind == StageKind.WON else None
-            )
-            arrows.append(_arrow(last, end, label, dashed=end["figures"].stage.kind == "lost"))
-    deepest = max((n["y"] + BOX_H + len(n["milestones"]) * LINE for n in nodes), default=TOP)
+    chain = open_stages + won[:1]
+    deepest_list = max((len(f.milestones) for f in figures.stages), default=0)
+    row_height = BOX_H + deepest_list * LINE + 56
+    nodes = []
+    for index, stage in enumerate(chain):
+        row, col = divmod(index, PER_ROW)
+        if row % 2:
+            col = PER_ROW - 1 - col
+        nodes.append(_node(stage, SIDE + col * (BOX_W + GAP), TOP + row * row_height, row))
+    arrows = [
+        _arrow(left, right, left["figures"].conversion)
+        for left, right in zip(nodes, nodes[1:], strict=False)
+    ]
+    for stage in lost[:1]:
+        anchor = nodes[-1] if won else None
+        if anchor is None or not open_stages:
+            continue
+        below = _node(stage, anchor["x"], anchor["y"] + BOX_H + 40, anchor["row"])
+        source = nodes[len(open_stages) - 1]
+        # From the side of the last open stage that faces Won, down to Lost's near corner.
+        leftwards = source["x"] > below["x"]
+        x1 = source["x"] if leftwards else source["x"] + BOX_W
+        x2 = below["x"] + BOX_W + 4 if leftwards else below["x"] - 4
+        path = f"M {x1} {source['y'] + BOX_H - 14} L {x2} {below['y'] + 18}"
+        arrows.append({"d": path, "label": None, "dashed": True})
+        nodes.append(below)
+    columns = min(len(chain), PER_ROW) or 1
+    bottom = max((n["y"] + BOX_H + len(n["milestones"]) * LINE for n in nodes), default=TOP)
     return {
         "nodes": nodes,
-        "arrows": arrows,
-        "width": end_x + BOX_W + LEFT,
-        "height": deepest + 30,
+        "arrows": [a for a in arrows if a["d"]],
+        "width": 2 * SIDE + columns * BOX_W + (columns - 1) * GAP,
+        "height": bottom + 30,
         "box_w": BOX_W,
         "box_h": BOX_H,
     }
 
 
-def _node(figures, x: int, y: int) -> dict:
+def _node(figures, x: int, y: int, row: int) -> dict:
     return {
         "figures": figures,
         "x": x,
         "y": y,
+        "row": row,
         "cx": x + BOX_W // 2,
         "milestones": [
-            {"name": m.name, "y": y + BOX_H + 18 + i * LINE}
-            for i, m in enumerate(figures.milestones)
+            {"name": m.name, "y": y + BOX_H + 16 + index * LINE}
+            for index, m in enumerate(figures.milestones)
         ],
         "kind": figures.stage.kind,
     }
 
 
-def _arrow(left: dict, right: dict, label, dashed: bool = False) -> dict:
-    y1 = left["y"] + BOX_H // 2
-    y2 = right["y"] + BOX_H // 2
-    x1, x2 = left["x"] + BOX_W, right["x"] - 4
+def _arrow(left: dict, right: dict, label) -> dict:
+    """Along the row, or round the end of the row down to the next one (the snake's turn)."""
+    mid = BOX_H // 2
+    if left["row"] == right["row"]:
+        forward = right["x"] > left["x"]
+        x1 = left["x"] + BOX_W if forward else left["x"]
+        x2 = right["x"] - 4 if forward else right["x"] + BOX_W + 4
+        y = left["y"] + mid
+        return {
+            "d": f"M {x1} {y} L {x2} {y}",
+            "label": label,
+            "lx": (x1 + x2) // 2,
+            "ly": y - 6,
+            "anchor": "middle",
+            "dashed": False,
+        }
+    on_right = left["x"] + BOX_W + GAP > SIDE + (PER_ROW - 1) * (BOX_W + GAP)
+    edge = left["x"] + BOX_W if on_right else left["x"]
+    out = 22 if on_right else -22
+    y1, y2 = left["y"] + mid, right["y"] + mid
+    tip = edge + (4 if on_right else -4)
     return {
-        "x1": x1,
-        "y1": y1,
-        "x2": x2,
-        "y2": y2,
-        "lx": (x1 + x2) // 2,
-        "ly": min(y1, y2) - 6 if y1 == y2 else (y1 + y2) // 2 - 4,
+        "d": f"M {edge} {y1} h {out} V {y2} H {tip}",
         "label": label,
-        "dashed": dashed,
+        "lx": edge + out + (4 if on_right else -4),
+        "ly": (y1 + y2) // 2,
+        "anchor": "start" if on_right else "end",
+        "dashed": False,
     }
 
 
