@@ -135,8 +135,33 @@ def actuals_of(items: Iterable) -> dict[int, Decimal]:
     return answers
 
 
+class AgainstTarget:
+    """Attainment, gap and variance, derived the same way for one target and for targets
+    added up: subclasses give ``planned`` (the target amount) and ``actual``."""
+
+    planned: Decimal
+    actual: Decimal
+
+    @property
+    def attainment(self) -> Decimal | None:
+        """Actual as a percentage of the target (None for a zero target)."""
+        if not self.planned:
+            return None
+        return (self.actual * 100 / self.planned).quantize(PERCENT, rounding=ROUND_HALF_UP)
+
+    @property
+    def variance(self) -> Decimal:
+        """Achieved − target: negative while behind."""
+        return self.actual - self.planned
+
+    @property
+    def gap(self) -> Decimal:
+        """What is still to achieve (0 once the target is met)."""
+        return max(self.planned - self.actual, Decimal(0))
+
+
 @dataclass
-class Standing:
+class Standing(AgainstTarget):
     """A target beside what was achieved: attainment, gap, variance, run-rate projection."""
 
     target: object
@@ -148,21 +173,8 @@ class Standing:
         return self.target.amount
 
     @property
-    def attainment(self) -> Decimal | None:
-        """Actual as a percentage of the target (None for a zero target)."""
-        if not self.amount:
-            return None
-        return (self.actual * 100 / self.amount).quantize(PERCENT, rounding=ROUND_HALF_UP)
-
-    @property
-    def variance(self) -> Decimal:
-        """Achieved − target: negative while behind."""
-        return self.actual - self.amount
-
-    @property
-    def gap(self) -> Decimal:
-        """What is still to achieve (0 once the target is met)."""
-        return max(self.amount - self.actual, Decimal(0))
+    def planned(self) -> Decimal:
+        return self.target.amount
 
     @property
     def projection(self) -> Decimal | None:

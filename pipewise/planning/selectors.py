@@ -17,7 +17,14 @@ from pipewise.activities.choices import TaskStatus
 from pipewise.activities.models import Task, TodoItem
 from pipewise.org.models import ProductLine, Segment, Team, Territory, User
 from pipewise.org.permissions import owner_ids_visible_to
-from pipewise.planning.actuals import Probe, Standing, actuals_of, monthly_shape, standings
+from pipewise.planning.actuals import (
+    AgainstTarget,
+    Probe,
+    Standing,
+    actuals_of,
+    monthly_shape,
+    standings,
+)
 from pipewise.planning.allocation import as_percentages
 from pipewise.planning.choices import DEFAULT_HISTORY_YEARS, Dimension, PeriodKind
 from pipewise.planning.models import Target
@@ -325,7 +332,7 @@ def period_label(target, *, shift: int = 0) -> str:
 
 # --- attainment and variance ----------------------------------------------------------------
 @dataclass
-class AttainmentRow:
+class AttainmentRow(AgainstTarget):
     """A member's targets added up over a period range, beside the actuals."""
 
     member: object
@@ -335,23 +342,11 @@ class AttainmentRow:
     def target(self) -> Decimal:
         return sum((s.amount for s in self.standings), Decimal(0))
 
+    planned = target
+
     @property
     def actual(self) -> Decimal:
         return sum((s.actual for s in self.standings), Decimal(0))
-
-    @property
-    def variance(self) -> Decimal:
-        return self.actual - self.target
-
-    @property
-    def gap(self) -> Decimal:
-        return max(self.target - self.actual, Decimal(0))
-
-    @property
-    def attainment(self) -> Decimal | None:
-        if not self.target:
-            return None
-        return (self.actual * 100 / self.target).quantize(Decimal("0.1"))
 
     @property
     def projection(self) -> Decimal | None:
@@ -362,7 +357,9 @@ class AttainmentRow:
 
 
 @dataclass
-class AttainmentReport:
+class AttainmentReport(AgainstTarget):
+    """Attainment rows per member and target/actual per period, with their totals."""
+
     metric: str
     dimension: str | None
     kind: str
@@ -374,19 +371,11 @@ class AttainmentReport:
     def target(self) -> Decimal:
         return sum((r.target for r in self.rows), Decimal(0))
 
+    planned = target
+
     @property
     def actual(self) -> Decimal:
         return sum((r.actual for r in self.rows), Decimal(0))
-
-    @property
-    def variance(self) -> Decimal:
-        return self.actual - self.target
-
-    @property
-    def attainment(self) -> Decimal | None:
-        if not self.target:
-            return None
-        return (self.actual * 100 / self.target).quantize(Decimal("0.1"))
 
 
 def attainment_report(
