@@ -15,7 +15,7 @@ class StagePlaybookForm(forms.ModelForm):
     required_fields = forms.MultipleChoiceField(
         choices=list(REQUIRABLE_FIELDS.items()),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         label="Required fields (exit criteria)",
     )
 
