@@ -57,7 +57,7 @@ from pipewise.org.choices import Role
 from pipewise.org.models import User
 from pipewise.org.selectors import user_and_reports_ids
 from pipewise.web.access import writer_required
-from pipewise.web.forms import add_service_errors
+from pipewise.web.forms import add_service_errors, form_saved
 from pipewise.web.lists import keyset_page
 
 TASK_SORTS = {
@@ -154,14 +154,14 @@ def task_create_view(request):
         if request.GET.get(k, "").isdigit()
     }
     form = TaskForm(request.POST or None, user=user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            task = task_create(by=user, **form.values())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"Task “{task.title}” created.")
-            return redirect("activities:task_detail", pk=task.pk)
+    task = form_saved(
+        request,
+        form,
+        lambda: task_create(by=user, **form.values()),
+        success="Task “{record.title}” created.",
+    )
+    if task:
+        return redirect("activities:task_detail", pk=task.pk)
     return render(
         request,
         "activities/task_form.html",
@@ -174,19 +174,19 @@ def task_edit(request, pk):
     user = request.user
     task = access_task(user, pk, for_write=True)
     form = TaskForm.for_task(task, user=user, data=request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            task = task_update(
-                task=task,
-                by=user,
-                expected_version=form.cleaned_data.get("version"),
-                **form.values(),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Task saved.")
-            return redirect("activities:task_detail", pk=task.pk)
+    saved = form_saved(
+        request,
+        form,
+        lambda: task_update(
+            task=task,
+            by=user,
+            expected_version=form.cleaned_data.get("version"),
+            **form.values(),
+        ),
+        success="Task saved.",
+    )
+    if saved:
+        return redirect("activities:task_detail", pk=saved.pk)
     return render(
         request,
         "activities/task_form.html",

@@ -53,7 +53,7 @@ from pipewise.pipeline.totals import StageFigure, filtered_totals, stage_totals
 from pipewise.pipeline.views_process import process_context
 from pipewise.web.access import configurer_required, writer_required
 from pipewise.web.export import export_response
-from pipewise.web.forms import add_service_errors
+from pipewise.web.forms import add_service_errors, form_saved
 from pipewise.web.lists import keyset_page
 from pipewise.web.lookup import lookup_options
 from pipewise.web.templatetags.pipewise import money_short
@@ -415,14 +415,14 @@ def opportunity_create_view(request):
         if request.GET.get(name, "").isdigit():
             initial[name] = request.GET[name]
     form = OpportunityForm(request.POST or None, user=user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            opportunity = opportunity_create(by=user, **form.values())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"Opportunity “{opportunity}” created.")
-            return redirect("pipeline:detail", pk=opportunity.pk)
+    opportunity = form_saved(
+        request,
+        form,
+        lambda: opportunity_create(by=user, **form.values()),
+        success="Opportunity “{record}” created.",
+    )
+    if opportunity:
+        return redirect("pipeline:detail", pk=opportunity.pk)
     return render(
         request,
         "pipeline/opportunity_form.html",
@@ -435,19 +435,19 @@ def opportunity_edit(request, pk):
     user = request.user
     opportunity = access_opportunity(user, pk, for_write=True)
     form = OpportunityForm(request.POST or None, instance=opportunity, user=user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            opportunity = opportunity_update(
-                opportunity=opportunity,
-                by=user,
-                expected_version=form.cleaned_data["version"],
-                **form.values(),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Opportunity saved.")
-            return redirect("pipeline:detail", pk=opportunity.pk)
+    saved = form_saved(
+        request,
+        form,
+        lambda: opportunity_update(
+            opportunity=opportunity,
+            by=user,
+            expected_version=form.cleaned_data["version"],
+            **form.values(),
+        ),
+        success="Opportunity saved.",
+    )
+    if saved:
+        return redirect("pipeline:detail", pk=saved.pk)
     return render(
         request,
         "pipeline/opportunity_form.html",
