@@ -15,7 +15,8 @@ and ``--tasks`` open tasks due from 90 days ago to 90 days ahead, then times
 4. the managers' daily digests alone (also part of run 1).
 
 It then checks no (recipient, kind, subject, occasion) was written twice. Emails go
-to Django's in-memory backend (the time to build and hand them over is counted).
+to Django's in-memory backend; the mail job runs apart from the scan (as in the worker)
+and is timed on its own.
 """
 
 from __future__ import annotations
@@ -191,12 +192,14 @@ def run_worker(size: int, tasks: int) -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
+    from django.urls import reverse
     from django.utils import timezone
 
     from bench.dataset import build
     from pipewise.activities.choices import DIGEST_HOUR
     from pipewise.activities.models import Notification, ScanMark
     from pipewise.activities.services import digests_send, reminders_scan
+    from pipewise.activities.tasks import send_notification_emails
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -210,6 +213,9 @@ def run_worker(size: int, tasks: int) -> None:
     Notification.objects.all().delete()
     ScanMark.objects.all().delete()
 
+    # What a worker does once at start-up: import the URL map (notification links).
+    reverse("activities:task_detail", args=[1])
+
     now = timezone.localtime()
     if now.hour < DIGEST_HOUR:  # measure the worst minute: the one that also sends digests
         now = now.replace(hour=DIGEST_HOUR + 1)
@@ -220,28 +226,37 @@ def run_worker(size: int, tasks: int) -> None:
         f"({connection.vendor}, {datetime.date.today():%Y-%m-%d})"
     )
     print()
-    print("| db | run | seconds | CPU s | new notifications | emails | under 5 s |")
-    print("| --- | --- | ---: | ---: | --- | ---: | --- |")
+    print("| db | run | seconds | CPU s | new notifications | under 5 s |")
+    print("| --- | --- | ---: | ---: | --- | --- |")
 
     def timed(label: str, run) -> None:
         wall, cpu = time.perf_counter(), time.process_time()
-        written, emailed = run()
+        written = run()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         detail = ", ".join(f"{k} {v:,}" for k, v in written.items() if v) or "none"
         ok = "yes" if wall < TARGET_SECONDS else "NO"
-        print(f"| DB | {label} | {wall:.2f} | {cpu:.2f} | {detail} | {emailed:,} | {ok} |")
+        print(f"| DB | {label} | {wall:.2f} | {cpu:.2f} | {detail} | {ok} |")
 
     def scan(at, *, forget: bool = False):
         if forget:
             ScanMark.objects.all().delete()
-        report = reminders_scan(now=at)
-        return report.written, report.emailed
+        return reminders_scan(now=at).written
 
     timed("1. first run (looks back a day; digests due)", lambda: scan(now))
     timed("2. next minute", lambda: scan(now + minute))
     timed("3. scan marks wiped, first run again", lambda: scan(now, forget=True))
     Notification.objects.filter(kind="team_digest").delete()
-    timed("4. digests alone (5 managers)", lambda: ({"team_digest": digests_send(now=now)}, 0))
+    timed("4. digests alone (5 managers)", lambda: {"team_digest": digests_send(now=now)})
+
+    waiting = Notification.objects.filter(email_state="pending").count()
+    wall = time.perf_counter()
+    sent = send_notification_emails.call_local()
+    wall = time.perf_counter() - wall
+    print()
+    print(
+        f"Mail job (apart from the scan, Django's in-memory backend): {sent:,} of {waiting:,} "
+        f"waiting emails in {wall:.2f} s"
+    )
 
     with connection.cursor() as cursor:
         cursor.execute(

@@ -83,5 +83,11 @@ DIGEST_HOUR = 7
 DIGEST_ITEMS = 10
 """Records listed by name in a digest (the counts cover all of them)."""
 
+DIGEST_COUNT_CAP = 999
+"""A digest counts overdue tasks and stalled deals up to this, then says "999+"."""
+
+DIGEST_SECONDS_PER_RUN = 2.0
+"""Time one scan spends on digests; managers left over get theirs in the next minute."""
+
 EMAIL_BY_DEFAULT = frozenset({NotificationKind.ASSIGNED, NotificationKind.TEAM_DIGEST})
 """Kinds sent by email unless the user turns it off (every kind is in-app by default)."""

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from pipewise.activities.choices import (
+    DIGEST_COUNT_CAP,
     DIGEST_ITEMS,
     EMAIL_BY_DEFAULT,
     OPEN_TASK_STATUSES,
@@ -73,17 +74,17 @@ def _team_ids(manager: User) -> list[int]:
 
 def team_overdue_tasks(*, manager: User, now: datetime.datetime) -> tuple[list[Task], int]:
     """The team's open tasks past their due time that the manager may see: the oldest
-    ``DIGEST_ITEMS`` and how many there are."""
+    ``DIGEST_ITEMS`` and how many there are (counted up to ``DIGEST_COUNT_CAP + 1``)."""
     tasks = task_visible_to(manager).filter(
         assignee_id__in=_team_ids(manager), status__in=OPEN_TASK_STATUSES, due_at__lt=now
     )
     listed = list(tasks.select_related("assignee").order_by("due_at", "pk")[:DIGEST_ITEMS])
-    return listed, tasks.count()
+    return listed, _capped_count(tasks)
 
 
 def team_stalled_opportunities(*, manager: User, now: datetime.datetime) -> tuple[list, int]:
     """The team's open deals longer in their stage than expected that the manager may see:
-    the longest-stalled ``DIGEST_ITEMS`` and how many there are."""
+    the longest-stalled ``DIGEST_ITEMS`` and how many there are (up to the cap + 1)."""
     from pipewise.activities.services import stalled_condition
     from pipewise.pipeline.choices import OpportunityStatus
     from pipewise.pipeline.permissions import opportunity_visible_to
@@ -96,7 +97,12 @@ def team_stalled_opportunities(*, manager: User, now: datetime.datetime) -> tupl
     listed = list(
         deals.select_related("owner", "stage").order_by("stage_entered_at", "pk")[:DIGEST_ITEMS]
     )
-    return listed, deals.count()
+    return listed, _capped_count(deals)
+
+
+def _capped_count(queryset) -> int:
+    """How many rows, up to ``DIGEST_COUNT_CAP + 1`` (reads ids, stops there: no COUNT(*))."""
+    return len(queryset.order_by().values_list("pk", flat=True)[: DIGEST_COUNT_CAP + 1])
 
 
 def calendar_tasks(user: User) -> QuerySet[Task]:

@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 import logging
 import secrets
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from pipewise.activities.choices import (
     DEFAULT_STAGE_EXPECTED_DAYS,
+    DIGEST_COUNT_CAP,
     DIGEST_HOUR,
+    DIGEST_SECONDS_PER_RUN,
     DUE_SOON_LEAD_TIME,
     EMAIL_BY_DEFAULT,
     FIRST_SCAN_LOOKBACK,
@@ -278,8 +282,16 @@ ASSIGNABLE = {
 
 def subject_url(subject_type: str, subject_id: int) -> str:
     """The page of a notification's subject (empty for a team digest)."""
+    pattern = _subject_url_pattern(subject_type)
+    return pattern.format(subject_id) if pattern else ""
+
+
+@functools.cache
+def _subject_url_pattern(subject_type: str) -> str:
+    """``/tasks/{}/``: ``reverse`` once per type, not once per row of a 10 000-row scan."""
     name = SUBJECT_URLS.get(subject_type)
-    return reverse(name, args=[subject_id]) if name else ""
+    marker = 987654321
+    return reverse(name, args=[marker]).replace(str(marker), "{}") if name else ""
 
 
 def channels_for(kind: str, user_ids: Iterable[int]) -> dict[int, tuple[bool, bool]]:
@@ -317,32 +329,64 @@ def notifications_write(*, kind: str, items: list[Pending], now: datetime.dateti
     if not items:
         return 0
     channels = channels_for(kind, {item.recipient_id for item in items})
+    # One order for every writer, so two workers inserting the same rows wait, not deadlock.
+    items = sorted(items, key=lambda i: (i.recipient_id, i.subject_type, i.subject_id, i.occasion))
+    at = connection.ops.adapt_datetimefield_value(now)
     rows = []
     for item in items:
         in_app, email = channels[item.recipient_id]
         rows.append(
-            Notification(
-                recipient_id=item.recipient_id,
-                kind=kind,
-                subject_type=item.subject_type,
-                subject_id=item.subject_id,
-                occasion=item.occasion,
-                title=item.title[:300],
-                body=item.body,
-                url=subject_url(item.subject_type, item.subject_id),
-                in_app=in_app,
-                email_state=EmailState.PENDING if email else EmailState.NOT_BY_EMAIL,
-                created_at=now,
+            (
+                item.recipient_id,
+                kind,
+                item.subject_type,
+                item.subject_id,
+                item.occasion,
+                item.title[:300],
+                item.body,
+                subject_url(item.subject_type, item.subject_id),
+                in_app,
+                EmailState.PENDING if email else EmailState.NOT_BY_EMAIL,
+                at,
             )
         )
-    before = _notification_high_water()
-    Notification.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
-    return Notification.objects.filter(pk__gt=before, kind=kind, created_at=now).count()
+    return _insert_ignoring_duplicates(rows)
 
 
-def _notification_high_water() -> int:
-    last = Notification.objects.order_by("-pk").values_list("pk", flat=True).first()
-    return last or 0
+INSERT_BATCH = 2000  # rows per executemany
+NOTIFICATION_COLUMNS = (
+    "recipient_id",
+    "kind",
+    "subject_type",
+    "subject_id",
+    "occasion",
+    "title",
+    "body",
+    "url",
+    "in_app",
+    "email_state",
+    "created_at",
+)
+
+
+def _insert_ignoring_duplicates(rows: list[tuple]) -> int:
+    """``INSERT … ON CONFLICT DO NOTHING`` (PostgreSQL and SQLite alike), ``executemany``.
+
+    Raw because a first scan may write tens of thousands of rows and ``bulk_create``
+    spends most of its time compiling them; the conflict is the ``notification_once``
+    unique constraint. Returns how many rows were new.
+    """
+    table = Notification._meta.db_table
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in NOTIFICATION_COLUMNS)
+    values = ", ".join(["%s"] * len(NOTIFICATION_COLUMNS))
+    sql = f"INSERT INTO {quote(table)} ({columns}) VALUES ({values}) ON CONFLICT DO NOTHING"
+    written = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), INSERT_BATCH):
+            cursor.executemany(sql, rows[start : start + INSERT_BATCH])
+            written += max(cursor.rowcount, 0)
+    return written
 
 
 def notify_on_assign(*, record, by: User | None, assignee: User | None, previous_id=0) -> None:
@@ -416,15 +460,16 @@ def notification_preferences_save(*, user: User, choices: dict[str, tuple[bool, 
         )
 
 
-EMAILS_PER_RUN = 1000
-"""Emails one run sends at most; the rest wait for the next minute."""
+EMAILS_PER_RUN = 500
+"""Emails claimed per batch (the mail job loops over batches until none is waiting)."""
 
 
 def notification_send_emails(*, limit: int = EMAILS_PER_RUN) -> int:
-    """Send the notifications waiting for email, each at most once.
+    """Send a batch of the notifications waiting for email, each at most once.
 
     Rows are claimed (marked sent) in a transaction before the mail goes out, so two
     workers never send the same one; a failed send is marked failed, not retried.
+    Returns how many were sent (0: nothing is waiting).
     """
     with transaction.atomic():
         waiting = Notification.objects.filter(email_state=EmailState.PENDING).order_by("pk")
@@ -474,16 +519,16 @@ class ScanReport:
     """What one run of the reminder scan wrote, per kind (new rows only)."""
 
     written: dict[str, int] = field(default_factory=dict)
-    emailed: int = 0
 
     @property
     def total(self) -> int:
         return sum(self.written.values())
 
 
-def reminders_scan(*, now: datetime.datetime | None = None, send_email: bool = True) -> ScanReport:
+def reminders_scan(*, now: datetime.datetime | None = None) -> ScanReport:
     """The every-minute job: due-soon and overdue tasks, stalled deals, passed close dates,
-    managers' daily digests; then the emails they need.
+    managers' daily digests. Emails are sent apart (``notification_send_emails``), so a
+    slow mail server never holds up the scan.
 
     Each rule reads only what may have changed since its last run (its ``ScanMark``,
     with a few minutes' overlap) and inserts-or-ignores, so it costs the same on a
@@ -498,13 +543,16 @@ def reminders_scan(*, now: datetime.datetime | None = None, send_email: bool = T
         (NotificationKind.CLOSE_DATE_PASSED, _scan_close_date_passed),
     ]
     for kind, rule in rules:
-        with transaction.atomic():
-            since = _scan_since(kind, now)
-            report.written[kind] = notifications_write(kind=kind, items=rule(since, now), now=now)
-            ScanMark.objects.update_or_create(rule=kind, defaults={"scanned_until": now})
+        try:
+            with transaction.atomic():
+                since = _scan_since(kind, now)
+                items = rule(since, now)
+                report.written[kind] = notifications_write(kind=kind, items=items, now=now)
+                ScanMark.objects.update_or_create(rule=kind, defaults={"scanned_until": now})
+        except DatabaseError:  # a deadlock with another worker: nothing half-written
+            logger.exception("Reminder rule %s failed; it runs again next minute.", kind)
+            report.written[kind] = 0
     report.written[NotificationKind.TEAM_DIGEST] = digests_send(now=now)
-    if send_email:
-        report.emailed = notification_send_emails()
     return report
 
 
@@ -651,7 +699,10 @@ def digests_send(*, now: datetime.datetime) -> int:
         .order_by("pk")
     )
     written = 0
-    for manager in managers:
+    started = time.monotonic()
+    for manager in list(managers):
+        if time.monotonic() - started > DIGEST_SECONDS_PER_RUN:
+            break  # the others get theirs next minute: one run stays short with many managers
         title, body = digest_compose(manager=manager, now=now)
         written += notifications_write(
             kind=NotificationKind.TEAM_DIGEST,
@@ -676,23 +727,28 @@ def digest_compose(*, manager: User, now: datetime.datetime) -> tuple[str, str]:
 
     overdue, overdue_count = team_overdue_tasks(manager=manager, now=now)
     stalled, stalled_count = team_stalled_opportunities(manager=manager, now=now)
+    overdue_shown, stalled_shown = _shown(overdue_count), _shown(stalled_count)
     title = (
         f"Team digest {timezone.localdate(now):%d %b}: "
-        f"{overdue_count} overdue task{'s' if overdue_count != 1 else ''}, "
-        f"{stalled_count} stalled deal{'s' if stalled_count != 1 else ''}"
+        f"{overdue_shown} overdue task{'s' if overdue_count != 1 else ''}, "
+        f"{stalled_shown} stalled deal{'s' if stalled_count != 1 else ''}"
     )
-    lines = [f"Overdue tasks ({overdue_count}):"]
+    lines = [f"Overdue tasks ({overdue_shown}):"]
     lines += [
         f"- {task.title} — {task.assignee}, due {timezone.localtime(task.due_at):%d %b %H:%M}"
         for task in overdue
     ] or ["- none"]
-    lines += ["", f"Stalled deals ({stalled_count}):"]
+    lines += ["", f"Stalled deals ({stalled_shown}):"]
     lines += [
         f"- {opp.name} — {opp.owner}, in {opp.stage.name} since "
         f"{timezone.localtime(opp.stage_entered_at):%d %b %Y}"
         for opp in stalled
     ] or ["- none"]
     return title, "\n".join(lines)
+
+
+def _shown(count: int) -> str:
+    return f"{DIGEST_COUNT_CAP}+" if count > DIGEST_COUNT_CAP else str(count)
 
 
 # --- calendar feed -----------------------------------------------------------------

@@ -179,3 +179,23 @@ def test_a_task_without_history_rows_still_says_who_created_it(people):
     task.history.all().delete()
     [event] = task_timeline(task)
     assert (event.what, event.by) == ("Created for Ae Tester", "Manager Tester")
+
+
+def test_the_openapi_schema_documents_notifications_preferences_and_the_calendar(client, db):
+    paths = client.get("/api/schema/", {"format": "json"}).json()["paths"]
+    documented = {(path, method) for path, item in paths.items() for method in item}
+    assert {
+        ("/api/v1/notifications/", "get"),
+        ("/api/v1/notifications/{id}/", "get"),
+        ("/api/v1/notifications/{id}/read/", "post"),
+        ("/api/v1/notifications/read-all/", "post"),
+        ("/api/v1/notifications/unread-count/", "get"),
+        ("/api/v1/notification-preferences/", "get"),
+        ("/api/v1/notification-preferences/{kind}/", "put"),
+        ("/api/v1/calendar/feed-url/", "get"),
+        ("/api/v1/calendar/feed-url/", "delete"),
+        ("/api/v1/calendar/feed-url/rotate/", "post"),
+    } <= documented
+    feed_url = paths["/api/v1/calendar/feed-url/"]["get"]["responses"]["200"]
+    schema = feed_url["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert schema == "CalendarFeedUrl"

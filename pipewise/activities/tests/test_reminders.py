@@ -19,6 +19,7 @@ from pipewise.activities.models import Notification, ScanMark
 from pipewise.activities.services import (
     notification_mark_read,
     notification_preferences_save,
+    notification_send_emails,
     reminders_scan,
     task_create,
     task_update,
@@ -47,9 +48,9 @@ def clock():
 def test_it_reminds_a_task_due_soon_once_it_enters_the_lead_time(people, clock):
     due = clock + DUE_SOON_LEAD_TIME + MINUTE
     task = task_create(by=people.ae, title="Prepare demo", due_at=due)
-    reminders_scan(now=clock, send_email=False)
+    reminders_scan(now=clock)
     assert kinds(NotificationKind.TASK_DUE_SOON) == []
-    reminders_scan(now=clock + 2 * MINUTE, send_email=False)
+    reminders_scan(now=clock + 2 * MINUTE)
     [reminder] = kinds(NotificationKind.TASK_DUE_SOON)
     assert (reminder.recipient, reminder.subject_id) == (people.ae, task.pk)
     assert "Prepare demo" in reminder.title and reminder.url == f"/tasks/{task.pk}/"
@@ -57,19 +58,19 @@ def test_it_reminds_a_task_due_soon_once_it_enters_the_lead_time(people, clock):
 
 def test_it_reminds_an_overdue_task_once_its_due_time_has_passed(people, clock):
     task = task_create(by=people.ae, title="Send contract", due_at=clock)
-    reminders_scan(now=clock, send_email=False)
+    reminders_scan(now=clock)
     assert kinds(NotificationKind.TASK_OVERDUE) == []
-    reminders_scan(now=clock + MINUTE, send_email=False)
-    reminders_scan(now=clock + 2 * MINUTE, send_email=False)
+    reminders_scan(now=clock + MINUTE)
+    reminders_scan(now=clock + 2 * MINUTE)
     [overdue] = kinds(NotificationKind.TASK_OVERDUE)
     assert overdue.subject_id == task.pk and overdue.occasion == task.due_at.isoformat()
 
 
 def test_it_sends_nothing_twice_even_when_the_scan_forgets_where_it_was(people, clock):
     task_create(by=people.ae, title="Send contract", due_at=clock - MINUTE)
-    first = reminders_scan(now=clock, send_email=False)
+    first = reminders_scan(now=clock)
     ScanMark.objects.all().delete()  # a second worker that never ran, a wiped schedule
-    second = reminders_scan(now=clock, send_email=False)
+    second = reminders_scan(now=clock)
     assert first.written[NotificationKind.TASK_OVERDUE] == 1
     assert second.written[NotificationKind.TASK_OVERDUE] == 0
     assert len(kinds(NotificationKind.TASK_OVERDUE)) == 1
@@ -77,12 +78,12 @@ def test_it_sends_nothing_twice_even_when_the_scan_forgets_where_it_was(people, 
 
 def test_it_reminds_again_when_an_overdue_task_is_rescheduled_and_missed_again(people, clock):
     task = task_create(by=people.ae, title="Call back", due_at=clock - MINUTE)
-    reminders_scan(now=clock, send_email=False)
+    reminders_scan(now=clock)
     task = task_update(task=task, by=people.ae, due_at=clock + MINUTE)
-    reminders_scan(now=clock + 5 * MINUTE, send_email=False)
+    reminders_scan(now=clock + 5 * MINUTE)
     assert len(kinds(NotificationKind.TASK_OVERDUE)) == 2
     task_update(task=task, by=people.ae, title="Call back (renamed)")
-    reminders_scan(now=clock + 10 * MINUTE, send_email=False)
+    reminders_scan(now=clock + 10 * MINUTE)
     assert len(kinds(NotificationKind.TASK_OVERDUE)) == 2
 
 
@@ -91,7 +92,7 @@ def test_it_skips_done_tasks(people, clock):
 
     task = task_create(by=people.ae, title="Done already", due_at=clock - MINUTE)
     task_complete(task=task, by=people.ae)
-    reminders_scan(now=clock, send_email=False)
+    reminders_scan(now=clock)
     assert kinds(NotificationKind.TASK_OVERDUE) == []
 
 
@@ -100,10 +101,10 @@ def test_it_calls_a_deal_stalled_only_after_the_stages_expected_days(sales, peop
     stage.expected_days = 5
     stage.save(update_fields=["expected_days"])
     boundary = sales.ae_opp.stage_entered_at + datetime.timedelta(days=5)
-    reminders_scan(now=boundary, send_email=False)
+    reminders_scan(now=boundary)
     assert kinds(NotificationKind.OPPORTUNITY_STALLED) == []
-    reminders_scan(now=boundary + datetime.timedelta(microseconds=1), send_email=False)
-    reminders_scan(now=boundary + MINUTE, send_email=False)
+    reminders_scan(now=boundary + datetime.timedelta(microseconds=1))
+    reminders_scan(now=boundary + MINUTE)
     [stalled] = kinds(NotificationKind.OPPORTUNITY_STALLED, recipient=people.ae)
     assert stalled.subject_id == sales.ae_opp.pk
     assert "over 5 days" in stalled.title
@@ -114,9 +115,9 @@ def test_it_uses_the_default_duration_for_a_stage_without_one(sales):
     stage.expected_days = None
     stage.save(update_fields=["expected_days"])
     limit = sales.ae_opp.stage_entered_at + datetime.timedelta(days=DEFAULT_STAGE_EXPECTED_DAYS)
-    reminders_scan(now=limit, send_email=False)
+    reminders_scan(now=limit)
     assert kinds(NotificationKind.OPPORTUNITY_STALLED) == []
-    reminders_scan(now=limit + MINUTE, send_email=False)
+    reminders_scan(now=limit + MINUTE)
     assert len(kinds(NotificationKind.OPPORTUNITY_STALLED)) == 2  # the AE's deal and the other
 
 
@@ -125,10 +126,10 @@ def test_it_reminds_the_owner_when_an_open_deals_close_date_has_passed(sales, pe
     day_after = timezone.make_aware(
         datetime.datetime.combine(close + datetime.timedelta(days=1), datetime.time(3))
     )
-    reminders_scan(now=day_after - datetime.timedelta(hours=4), send_email=False)
+    reminders_scan(now=day_after - datetime.timedelta(hours=4))
     assert kinds(NotificationKind.CLOSE_DATE_PASSED) == []
-    reminders_scan(now=day_after, send_email=False)
-    reminders_scan(now=day_after + MINUTE, send_email=False)
+    reminders_scan(now=day_after)
+    reminders_scan(now=day_after + MINUTE)
     passed = kinds(NotificationKind.CLOSE_DATE_PASSED, recipient=people.ae)
     assert [n.subject_id for n in passed] == [sales.ae_opp.pk]
     assert passed[0].occasion == close.isoformat()
@@ -169,9 +170,10 @@ def test_it_emails_only_the_kinds_a_user_chose_and_only_once(people, clock):
     )
     task_create(by=people.ae, title="Send contract", due_at=clock - MINUTE)
     task_create(by=people.sdr, title="Research", due_at=clock - MINUTE)
-    first = reminders_scan(now=clock)
+    reminders_scan(now=clock)
+    assert notification_send_emails() == 1
     reminders_scan(now=clock + MINUTE)
-    assert first.emailed == 1
+    assert notification_send_emails() == 0
     assert [m.to for m in mail.outbox] == [["ae@example.com"]]
     assert "Task overdue: Send contract" in mail.outbox[0].subject
     mine = Notification.objects.get(recipient=people.ae)
@@ -191,7 +193,7 @@ def test_mark_read_only_touches_the_users_own(people, clock):
     task_create(by=people.ae, title="A", due_at=clock - MINUTE)
     task_create(by=people.ae, title="B", due_at=clock - 2 * MINUTE)
     task_create(by=people.sdr, title="C", due_at=clock - MINUTE)
-    reminders_scan(now=clock, send_email=False)
+    reminders_scan(now=clock)
     first, second = Notification.objects.filter(recipient=people.ae).order_by("pk")
     assert notification_mark_read(user=people.sdr, notification_id=first.pk) == 0
     assert notification_mark_read(user=people.ae, notification_id=first.pk) == 1
@@ -207,8 +209,8 @@ def test_a_managers_digest_lists_only_their_teams_visible_work(sales, people):
     task_create(by=people.ae, title="AE late task", due_at=now - datetime.timedelta(days=1))
     task_create(by=people.other_ae, title="US late task", due_at=now - datetime.timedelta(days=1))
     task_create(by=people.manager, title="Manager's own late task", due_at=now - MINUTE)
-    reminders_scan(now=now, send_email=False)
-    reminders_scan(now=now + MINUTE, send_email=False)
+    reminders_scan(now=now)
+    reminders_scan(now=now + MINUTE)
     digests = {n.recipient.username: n for n in kinds(NotificationKind.TEAM_DIGEST)}
     assert set(digests) == {"vp", "manager", "other_manager"}
     manager = digests["manager"].body
@@ -223,7 +225,7 @@ def test_a_managers_digest_lists_only_their_teams_visible_work(sales, people):
 
 
 def test_no_digest_before_the_digest_hour(sales, people):
-    reminders_scan(now=early(timezone.now()), send_email=False)
+    reminders_scan(now=early(timezone.now()))
     assert kinds(NotificationKind.TEAM_DIGEST) == []
 
 
@@ -234,6 +236,36 @@ def test_a_recipient_without_an_address_is_marked_failed_not_retried(people, clo
         user=people.ae, choices={NotificationKind.TASK_OVERDUE: (True, True)}
     )
     task_create(by=people.ae, title="Send contract", due_at=clock - MINUTE)
-    assert reminders_scan(now=clock).emailed == 0
+    reminders_scan(now=clock)
+    assert notification_send_emails() == 0
     assert Notification.objects.get(recipient=people.ae).email_state == EmailState.FAILED
     assert mail.outbox == []
+
+
+def test_digests_left_over_when_a_run_runs_out_of_time_go_out_next_minute(
+    sales, people, monkeypatch
+):
+    from pipewise.activities import services
+
+    now = timezone.localtime(timezone.now() + datetime.timedelta(days=1)).replace(hour=8)
+    ticks = iter([0.0, 0.0, 5.0, 10.0, 10.0, 10.0, 10.0, 10.0])
+    monkeypatch.setattr(services.time, "monotonic", lambda: next(ticks))
+    monkeypatch.setattr(services, "DIGEST_SECONDS_PER_RUN", 1.0)
+    assert services.digests_send(now=now) == 1  # the clock ran out after the first manager
+    monkeypatch.setattr(services, "DIGEST_SECONDS_PER_RUN", 100.0)
+    assert services.digests_send(now=now) == 2
+    assert services.digests_send(now=now + MINUTE) == 0
+    assert len(kinds(NotificationKind.TEAM_DIGEST)) == 3
+
+
+def test_a_digest_caps_its_counts(sales, people, monkeypatch):
+    from pipewise.activities import selectors, services
+
+    monkeypatch.setattr(selectors, "DIGEST_COUNT_CAP", 1)
+    monkeypatch.setattr(services, "DIGEST_COUNT_CAP", 1)
+    now = timezone.localtime(timezone.now() + datetime.timedelta(days=1)).replace(hour=8)
+    for title in ("One", "Two", "Three"):
+        task_create(by=people.ae, title=title, due_at=now - datetime.timedelta(days=1))
+    title, body = services.digest_compose(manager=people.manager, now=now)
+    assert "1+ overdue tasks" in title and "Overdue tasks (1+):" in body
+    assert all(name in body for name in ("One", "Two", "Three"))

@@ -104,17 +104,30 @@ def _cli(var: Path, *args: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def seeded_database(tmp_path_factory) -> Path:
-    """A migrated SQLite file with one rep and one overdue task (built once, copied per test)."""
+def seeded_database(tmp_path_factory, django_db_setup, django_db_blocker) -> Path:
+    """A migrated SQLite file with one rep and one overdue task (built once, copied per test).
+
+    When the suite itself runs on SQLite, its migrated test database is copied (SQLite's
+    backup API, a blink); on PostgreSQL the file is migrated from scratch.
+    """
+    from django.db import connection
+
     var = tmp_path_factory.mktemp("worker-template")
-    _cli(var, "migrate", "-v0")
+    with django_db_blocker.unblock():
+        if connection.vendor == "sqlite":
+            connection.ensure_connection()
+            target = sqlite3.connect(var / "pipewise.sqlite3")
+            connection.connection.backup(target)
+            target.close()
+        else:
+            _cli(var, "migrate", "-v0")
     _cli(var, "shell", "-c", SEED)
     return var / "pipewise.sqlite3"
 
 
 def _run_two_workers(tmp_path: Path, template: Path, **env) -> tuple[str, sqlite3.Connection]:
-    """Start two workers against one database and queue; return their output once both
-    have executed a scheduled scan, and a connection to the database."""
+    """Start two workers against one database and queue; return their output once two
+    scheduled scans and the two mail jobs they queued have run, and the database."""
     var = tmp_path / "var"
     var.mkdir()
     shutil.copy(template, var / "pipewise.sqlite3")
@@ -133,7 +146,9 @@ def _run_two_workers(tmp_path: Path, template: Path, **env) -> tuple[str, sqlite
         output = ""
         while time.monotonic() < deadline:
             output = "".join(log.read_text() for log in logs)
-            if _executed_scans(output) >= 2:
+            if _executed(output, "scan_reminders") >= 2 and (
+                _executed(output, "send_notification_emails") >= 2
+            ):
                 break
             assert all(w.poll() is None for w in workers), output
             time.sleep(0.2)
@@ -151,10 +166,8 @@ def _run_two_workers(tmp_path: Path, template: Path, **env) -> tuple[str, sqlite
     return output, sqlite3.connect(var / "pipewise.sqlite3")
 
 
-def _executed_scans(output: str) -> int:
-    return sum(
-        1 for line in output.splitlines() if "scan_reminders" in line and "executed in" in line
-    )
+def _executed(output: str, task: str) -> int:
+    return sum(1 for line in output.splitlines() if task in line and "executed in" in line)
 
 
 def _assert_written_once(output: str, db: sqlite3.Connection) -> None:
