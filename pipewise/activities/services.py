@@ -665,7 +665,9 @@ def _scan_close_date_passed(since, now) -> list[Pending]:
     first = timezone.localdate(since)
     passed = _open_opportunities().filter(close_date__lt=today)
     crossed = passed.filter(close_date__gte=first)
-    edited = passed.filter(updated_at__gt=since - SCAN_OVERLAP, close_date__lt=first)
+    # Edited since: read from the change history (indexed by date), not a table scan.
+    history = passed.model.history.model.objects.filter(history_date__gt=since - SCAN_OVERLAP)
+    edited = passed.filter(pk__in=history.values("id"), close_date__lt=first)
     rows = crossed.union(edited, all=True).values_list("pk", "owner_id", "name", "close_date")
     return [
         Pending(
