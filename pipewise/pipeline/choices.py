@@ -23,6 +23,9 @@ class ForecastCategory(models.TextChoices):
 
 # The default sales process is created by migration 0002_default_process.
 
+# Days a deal may sit in a stage whose expected duration is not set before it counts as stalled.
+DEFAULT_EXPECTED_DAYS = 30
+
 LOST_REASONS = [
     "Price too high",
     "Chose a competitor",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from pipewise.core.models import BusinessRecord
 from pipewise.core.money import CENTS, MoneyField
 from pipewise.pipeline.choices import (
+    DEFAULT_EXPECTED_DAYS,
     REQUIRABLE_FIELDS,
     AssigneeRule,
     CriteriaMode,
@@ -95,6 +97,11 @@ class Stage(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.kind != StageKind.OPEN
+
+    def stalled_before(self, now: datetime.datetime) -> datetime.datetime:
+        """An open deal that entered this stage before this moment is stalled: it has been here
+        longer than the stage's expected duration (exactly that long is not stalled yet)."""
+        return now - datetime.timedelta(days=self.expected_days or DEFAULT_EXPECTED_DAYS)
 
 
 class Opportunity(BusinessRecord):

@@ -65,7 +65,6 @@ OPPORTUNITY_SORTS = {
     "created": ("Created", "created_at"),
 }
 CARDS_PER_COLUMN = 10
-STALLED_DAYS = 30
 CLOSED_DAYS = 30
 
 
@@ -158,7 +157,17 @@ def _cards(deals, stage: Stage, after: int | None = None):
     if after:
         cards = cards.filter(id__lt=after)
     rows = list(cards.select_related("account", "owner").order_by("-id")[: CARDS_PER_COLUMN + 1])
+    _mark_stalled(rows, stage)
     return rows[:CARDS_PER_COLUMN], len(rows) > CARDS_PER_COLUMN
+
+
+def _mark_stalled(cards, stage: Stage) -> None:
+    """Flag the open deals that have sat in ``stage`` longer than its expected duration."""
+    stalled_before = stage.stalled_before(timezone.now())
+    for card in cards:
+        card.stalled = (
+            card.status == OpportunityStatus.OPEN and card.stage_entered_at < stalled_before
+        )
 
 
 def _card_context(request, pipeline, stages):
@@ -166,7 +175,6 @@ def _card_context(request, pipeline, stages):
     return {
         "opportunities_url": reverse("pipeline:list"),
         "today": timezone.localdate(),
-        "stalled_before": timezone.now() - datetime.timedelta(days=STALLED_DAYS),
         "stages": stages,
         "pipeline": pipeline,
         "read_only": request.user.is_read_only,
@@ -310,6 +318,7 @@ def opportunity_move(request, pk):
     if moved is None:
         return JsonResponse({"ok": False, "message": message, "columns": columns}, status=422)
     moved = opportunity_list(opportunity_visible_to(user)).get(pk=moved.pk)
+    _mark_stalled([moved], moved.stage)
     card = render_to_string(
         "pipeline/_card.html",
         {"opp": moved, **_card_context(request, pipeline, stages)},

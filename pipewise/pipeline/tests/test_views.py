@@ -12,9 +12,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from pipewise.catalog.models import Product
+from pipewise.pipeline.choices import DEFAULT_EXPECTED_DAYS
 from pipewise.pipeline.models import Opportunity, Pipeline, Stage
 from pipewise.pipeline.selectors import default_pipeline
-from pipewise.pipeline.services import opportunity_create, opportunity_update
+from pipewise.pipeline.services import (
+    opportunity_create,
+    opportunity_move_stage,
+    opportunity_update,
+)
 from pipewise.pipeline.views import CARDS_PER_COLUMN
 
 
@@ -359,3 +364,34 @@ def test_export_the_filtered_view_as_xlsx(sales, people):
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     cells = [str(c.value) for row in workbook.active.iter_rows() for c in row]
     assert sales.ae_opp.name in cells and sales.other_opp.name not in cells
+
+
+def test_a_card_is_stalled_once_past_its_stages_expected_duration(sales, people):
+    qualifying = stage("Qualifying")
+    qualifying.expected_days = 5
+    qualifying.save(update_fields=["expected_days"])
+    now = timezone.now()
+    late, fresh = [
+        opportunity_create(
+            by=people.ae, name=name, account=sales.ae_account, close_date=timezone.localdate()
+        )
+        for name in ("Late", "Fresh")
+    ]
+    for deal, days in ((late, 6), (fresh, 4)):
+        opportunity_move_stage(
+            opportunity=deal,
+            by=people.ae,
+            to_stage=qualifying,
+            at=now - datetime.timedelta(days=days),
+        )
+    board = signed_in(people.ae).get("/board/")
+    column = next(c for c in board.context["columns"] if c["stage"] == qualifying)
+    assert {card.name: card.stalled for card in column["cards"]} == {"Late": True, "Fresh": False}
+    assert b"Stalled 6 d" in board.content
+
+
+def test_a_stage_without_an_expected_duration_stalls_after_the_default(sales, people):
+    prospecting = stage("Prospecting")
+    assert prospecting.expected_days is None
+    now = timezone.now()
+    assert prospecting.stalled_before(now) == now - datetime.timedelta(days=DEFAULT_EXPECTED_DAYS)
