@@ -37,7 +37,11 @@ from pipewise.pipeline.models import (
     Quote,
     StageTool,
 )
-from pipewise.pipeline.permissions import access_opportunity, opportunity_visible_to
+from pipewise.pipeline.permissions import (
+    access_opportunity,
+    deal_records_visible_to,
+    opportunity_visible_to,
+)
 from pipewise.pipeline.process import GROUPINGS, milestone_report
 from pipewise.pipeline.selectors import discount_status
 from pipewise.pipeline.services import (
@@ -160,10 +164,9 @@ class OpportunityMilestoneViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return OpportunityMilestone.objects.none()
-        visible = opportunity_visible_to(self.request.user)
-        return OpportunityMilestone.objects.filter(
-            opportunity__in=visible.values("pk")
-        ).select_related("milestone", "reached_by")
+        return deal_records_visible_to(self.request.user, OpportunityMilestone).select_related(
+            "milestone", "reached_by"
+        )
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -247,8 +250,7 @@ class DiscountApprovalViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return DiscountApproval.objects.none()
-        visible = opportunity_visible_to(self.request.user)
-        return DiscountApproval.objects.filter(opportunity__in=visible.values("pk")).select_related(
+        return deal_records_visible_to(self.request.user, DiscountApproval).select_related(
             "opportunity"
         )
 
@@ -347,8 +349,7 @@ class QuoteViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Quote.objects.none()
-        visible = opportunity_visible_to(self.request.user)
-        return Quote.objects.filter(opportunity__in=visible.values("pk"))
+        return deal_records_visible_to(self.request.user, Quote)
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -427,9 +428,8 @@ class OrderViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Order.objects.none()
-        visible = opportunity_visible_to(self.request.user)
         return (
-            Order.objects.filter(opportunity__in=visible.values("pk"))
+            deal_records_visible_to(self.request.user, Order)
             .select_related("opportunity")
             .prefetch_related("lines__product")
         )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -10,6 +13,8 @@ from pipewise.org.models import User
 from pipewise.org.permissions import NOT_YOURS, can_change_owned, owner_ids_visible_to
 from pipewise.org.selectors import user_and_reports_ids
 from pipewise.pipeline.models import Opportunity
+
+M = TypeVar("M", bound=models.Model)
 
 
 def opportunity_owners_visible_to(user: User) -> frozenset[int] | None:
@@ -39,3 +44,9 @@ def can_decide_discount(user: User, opportunity: Opportunity) -> bool:
     if user.pk == opportunity.owner_id:
         return False
     return opportunity.owner_id in user_and_reports_ids(user)
+
+
+def deal_records_visible_to(user: User, model: type[M]) -> QuerySet[M]:
+    """Rows that belong to a deal (quotes, orders, discount approvals, reached milestones):
+    seen by whoever sees the deal."""
+    return model.objects.filter(opportunity__in=opportunity_visible_to(user).values("pk"))

@@ -51,7 +51,7 @@ from pipewise.pipeline.models import (
 from pipewise.pipeline.permissions import (
     access_opportunity,
     can_decide_discount,
-    opportunity_visible_to,
+    deal_records_visible_to,
 )
 from pipewise.pipeline.process import GROUPINGS, milestone_report, process_map
 from pipewise.pipeline.selectors import discount_status, milestone_checklist
@@ -168,9 +168,8 @@ def _back(request, fallback: str):
 @require_POST
 def discount_decide_view(request, approval_id):
     """Approve or reject (managers above the deal's owner; others get 403 from the service)."""
-    visible = opportunity_visible_to(request.user).values("pk")
     approval = get_object_or_404(
-        DiscountApproval.objects.filter(opportunity__in=visible), pk=approval_id
+        deal_records_visible_to(request.user, DiscountApproval), pk=approval_id
     )
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -204,8 +203,7 @@ def quote_create_view(request, pk):
 
 @login_required
 def quote_pdf(request, quote_id):
-    visible = opportunity_visible_to(request.user).values("pk")
-    quote = get_object_or_404(Quote.objects.filter(opportunity__in=visible), pk=quote_id)
+    quote = get_object_or_404(deal_records_visible_to(request.user, Quote), pk=quote_id)
     return FileResponse(
         quote.pdf.open("rb"), content_type="application/pdf", filename=f"{quote.number}.pdf"
     )
@@ -214,8 +212,7 @@ def quote_pdf(request, quote_id):
 @writer_required
 @require_POST
 def order_status_view(request, order_id):
-    visible = opportunity_visible_to(request.user).values("pk")
-    order = get_object_or_404(Order.objects.filter(opportunity__in=visible), pk=order_id)
+    order = get_object_or_404(deal_records_visible_to(request.user, Order), pk=order_id)
     access_opportunity(request.user, order.opportunity_id, for_write=True)
     status = request.POST.get("status", "")
     if status not in OrderStatus.values:
@@ -234,8 +231,7 @@ def order_status_view(request, order_id):
 def approval_list(request):
     """Discount requests: those waiting for me (deals of people below me), then the recent ones."""
     user = request.user
-    visible = opportunity_visible_to(user).values("pk")
-    approvals = DiscountApproval.objects.filter(opportunity__in=visible).select_related(
+    approvals = deal_records_visible_to(user, DiscountApproval).select_related(
         "opportunity__owner", "opportunity__account", "requested_by", "decided_by"
     )
     below = user_and_reports_ids(user) - {user.pk}
@@ -260,8 +256,7 @@ def approval_list(request):
 
 @login_required
 def order_list(request):
-    visible = opportunity_visible_to(request.user).values("pk")
-    orders = Order.objects.filter(opportunity__in=visible).select_related(
+    orders = deal_records_visible_to(request.user, Order).select_related(
         "opportunity__account", "opportunity__owner"
     )
     status = request.GET.get("status", "")
