@@ -28,6 +28,7 @@ from pipewise.planning.permissions import (
     access_target,
     plan_visible_to,
     profile_visible_to,
+    ramps_visible_to,
     require_planner,
     target_visible_to,
 )
@@ -36,7 +37,7 @@ from pipewise.planning.selectors import (
     growth_flags,
     plan_progress,
     profile_shape,
-    target_rollup,
+    target_rollups,
     with_members,
 )
 
@@ -175,15 +176,13 @@ class TargetViewSet(RecordViewSet, viewsets.ModelViewSet):
         target = self.get_object()
         return Response(StandingSerializer(standings([target])[0]).data)
 
-    @extend_schema(responses=RollupSerializer)
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=RollupSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
     def rollup(self, request, pk=None):
-        """The targets below this one (months, team members or child territories) added up
-        beside it, with the difference; nothing is changed."""
-        found = target_rollup(request.user, self.get_object())
-        if found is None:
-            return Response({"detail": "Nothing rolls up into this target."}, status=404)
-        return Response(RollupSerializer(found).data)
+        """Each set of targets below this one (its months, its team's members, its child
+        territories) added up beside it, with the difference; nothing is changed."""
+        found = target_rollups(request.user, self.get_object())
+        return Response(RollupSerializer(found, many=True).data)
 
     @extend_schema(request=SplitSerializer, responses=TargetSerializer(many=True))
     @action(detail=True, methods=["post"])
@@ -458,11 +457,7 @@ class RampViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gener
     pagination_class = None
 
     def get_queryset(self):
-        from pipewise.org.permissions import owner_ids_visible_to
-
-        ramps = Ramp.objects.select_related("user").order_by("user__username")
-        owners = owner_ids_visible_to(self.request.user)
-        return ramps if owners is None else ramps.filter(user_id__in=owners)
+        return ramps_visible_to(self.request.user)
 
     def perform_create(self, serializer):
         serializer.instance = services.ramp_save(by=self.request.user, **serializer.validated_data)

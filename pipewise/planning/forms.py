@@ -168,3 +168,17 @@ class ReviewForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(help_text="An .xlsx file in the layout of the export.")
+
+
+class RampForm(forms.Form):
+    """A new hire's ramp: the share of a full quota for each of their first months."""
+
+    user = forms.ModelChoiceField(queryset=None, label="Person")
+    starts_on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), help_text="First day of a month."
+    )
+    percentages = forms.CharField(max_length=120, initial="25,50,75,100")
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = people

@@ -21,7 +21,7 @@ from django.shortcuts import get_object_or_404
 from pipewise.org.choices import Role
 from pipewise.org.models import User
 from pipewise.org.permissions import owner_ids_visible_to
-from pipewise.planning.models import SalesPlan, SeasonalityProfile, Target
+from pipewise.planning.models import Ramp, SalesPlan, SeasonalityProfile, Target
 
 NOT_YOUR_TARGET = (
     "Targets are set by sales operations, and by managers for the people and teams below them."
@@ -108,3 +108,10 @@ def access_plan(user: User, pk, *, for_write: bool = False) -> SalesPlan:
     if for_write and (user.is_read_only or plan.owner_id != user.pk):
         raise PermissionDenied(NOT_YOUR_PLAN)
     return plan
+
+
+def ramps_visible_to(user: User) -> QuerySet[Ramp]:
+    """New hires' ramps of the people ``user`` sees by the reporting line."""
+    ramps = Ramp.objects.select_related("user").order_by("user__username")
+    owners = owner_ids_visible_to(user)
+    return ramps if owners is None else ramps.filter(user_id__in=owners)

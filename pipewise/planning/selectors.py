@@ -171,32 +171,43 @@ class Rollup:
         return self.children_total - self.target.amount
 
 
-def target_rollup(viewer: User, target: Target) -> Rollup | None:
-    """The targets directly below ``target``: the months (or quarters) of a year or quarter
-    target, else the members' targets of a team target, else the child territories'
-    targets of a territory target. Neither side is changed; the difference is shown."""
+def target_rollups(viewer: User, target: Target) -> list[Rollup]:
+    """Every set of targets directly below ``target``: its months (a year or quarter
+    target), its team's members' targets for the same period (a team target), its child
+    territories' targets (a territory target). Neither side is changed; each difference is
+    shown."""
     visible = with_members(target_visible_to(viewer)).filter(metric=target.metric)
     members = target.members
+    found = []
     if target.period_kind != PeriodKind.MONTH:
         children = _same_members(visible, members).filter(
             period_kind=PeriodKind.MONTH,
             period_start__gte=target.period_start,
             period_end__lte=target.period_end,
         )
-        return Rollup(target, list(children), "months")
+        found.append(Rollup(target, list(children), "months"))
     same_period = visible.filter(period_kind=target.period_kind, period_start=target.period_start)
     if target.team_id:
         others = {**members, Dimension.TEAM: None}
         children = _same_members(same_period, others, free=(Dimension.USER,)).filter(
             user__team_id=target.team_id, user__isnull=False
         )
-        return Rollup(target, list(children), "members")
+        found.append(Rollup(target, list(children), "members"))
     if target.territory_id:
         others = {**members, Dimension.TERRITORY: None}
         children = _same_members(same_period, others, free=(Dimension.TERRITORY,)).filter(
             territory__parent_id=target.territory_id
         )
-        return Rollup(target, list(children), "territories")
+        found.append(Rollup(target, list(children), "territories"))
+    return found
+
+
+def target_rollup(viewer: User, target: Target, kind: str | None = None) -> Rollup | None:
+    """One roll-up of ``target``: of ``kind`` (months, members, territories), else the
+    first that applies."""
+    for rollup in target_rollups(viewer, target):
+        if kind is None or rollup.kind == kind:
+            return rollup
     return None
 
 

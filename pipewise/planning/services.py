@@ -491,7 +491,7 @@ def ramp_save(*, by: User, user: User, starts_on: datetime.date, percentages: st
         raise ValidationError({"percentages": RAMP_STEPS})
     ramp = Ramp.objects.filter(user=user).first() or Ramp(user=user)
     ramp.starts_on = starts_on
-    ramp.percentages = ",".join(str(s.normalize()) for s in steps)
+    ramp.percentages = ",".join(format(s.normalize(), "f") for s in steps)
     ramp._history_user = by
     ramp.full_clean(validate_constraints=False)
     ramp.save()

@@ -17,6 +17,7 @@ urlpatterns = [
     path("seasonality/", views.profile_list, name="profiles"),
     path("seasonality/derive/", views.profile_derive_view, name="profile_derive"),
     path("seasonality/<int:pk>/", views.profile_detail, name="profile"),
+    path("ramps/", views.ramp_save_view, name="ramp_save"),
     path("plans/", views.plan_list, name="plans"),
     path("plans/new/", views.plan_create_view, name="plan_create"),
     path("plans/<int:pk>/", views.plan_detail, name="plan"),

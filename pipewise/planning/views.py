@@ -38,6 +38,7 @@ from pipewise.planning.forms import (
     PlanTaskForm,
     ProfileForm,
     ProfileMembersForm,
+    RampForm,
     ReviewForm,
     TargetAmountForm,
     TargetForm,
@@ -52,6 +53,7 @@ from pipewise.planning.permissions import (
     can_set_target,
     plan_visible_to,
     profile_visible_to,
+    ramps_visible_to,
     target_visible_to,
 )
 from pipewise.planning.selectors import (
@@ -60,7 +62,7 @@ from pipewise.planning.selectors import (
     profile_shape,
     target_grid,
     target_records,
-    target_rollup,
+    target_rollups,
     with_members,
 )
 from pipewise.planning.services import GridCell
@@ -261,7 +263,7 @@ def target_detail(request, pk):
             "title": str(target),
             "target": target,
             "standing": standings([target])[0],
-            "rollup": target_rollup(request.user, target),
+            "rollups": target_rollups(request.user, target),
             "flags": growth_flags([target]),
             "can_edit": can_edit,
             "amount_form": amount_form,
@@ -427,8 +429,35 @@ def profile_list(request):
             "can_plan": can_plan,
             "derive_form": ProfileMembersForm(),
             "month_names": MONTH_NAMES,
+            "ramps": ramps_visible_to(request.user),
+            "ramp_form": RampForm(people=_people_seen(request.user)),
         },
     )
+
+
+def _people_seen(user):
+    from pipewise.org.models import User
+
+    people = User.objects.filter(is_active=True).order_by("first_name", "last_name")
+    owners = owner_ids_visible_to(user)
+    return people if owners is None else people.filter(pk__in=owners)
+
+
+@writer_required
+@require_POST
+def ramp_save_view(request):
+    """Give a new hire a ramp (their split months are scaled by it)."""
+    form = RampForm(request.POST, people=_people_seen(request.user))
+    if not form.is_valid():
+        messages.error(request, "Choose a person, a first day of a month and percentages.")
+        return redirect("planning:profiles")
+    try:
+        ramp = services.ramp_save(by=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Ramp saved for {ramp.user}: {ramp.percentages} %.")
+    return redirect("planning:profiles")
 
 
 def _can_plan(user) -> bool:

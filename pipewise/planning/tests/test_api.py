@@ -94,14 +94,18 @@ def test_split_rollup_allocate_and_standing(api, world, people):
     client = api.as_user(people.manager)
     split = client.post(f"/api/v1/targets/{team.pk}/split/", {})
     assert split.status_code == 200 and len(split.data) == 12
-    rollup = client.get(f"/api/v1/targets/{team.pk}/rollup/").data
-    assert rollup["kind"] == "months" and Decimal(rollup["difference"]) == 0
+    rollups = client.get(f"/api/v1/targets/{team.pk}/rollup/").data
+    assert [r["kind"] for r in rollups] == ["months", "members"]
+    assert Decimal(rollups[0]["difference"]) == 0
+    assert Decimal(rollups[1]["difference"]) == Decimal("-120000.00")  # nothing allocated yet
     allocated = client.post(
         f"/api/v1/targets/{team.pk}/allocate/",
         {"method": "weights", "weights": {str(people.ae.pk): "3", str(people.sdr.pk): "1"}},
     )
     assert allocated.status_code == 200
     assert [Decimal(t["amount"]) for t in allocated.data] == [Decimal(90000), Decimal(30000)]
+    after = client.get(f"/api/v1/targets/{team.pk}/rollup/").data
+    assert Decimal(after[1]["children_total"]) == Decimal("120000.00")
     world.won("ae", "60000", D(2026, 2, 2))
     ae_year = Target.objects.get(user=people.ae, period_kind="year")
     standing = client.get(f"/api/v1/targets/{ae_year.pk}/standing/").data

@@ -184,8 +184,8 @@ def test_it_allocates_a_team_target_equally_by_weights_and_by_history(world, peo
         by=people.manager, target=team_target, method="history"
     )
     assert [t.amount for t in by_history] == [Decimal("75000.00"), Decimal("25000.00")]
-    rollup = target_rollup(people.manager, team_target)
-    assert rollup is None or rollup.kind == "months"
+    rollup = target_rollup(people.manager, team_target, "members")
+    assert rollup.children_total == team_target.amount and rollup.difference == 0
 
 
 def test_allocation_refuses_missing_weights_and_non_team_targets(world, people):

@@ -219,3 +219,25 @@ def test_the_executive_reads_but_does_not_write(signed_in, world, people):
     body = client.get(reverse("planning:targets") + "?year=2026").content.decode()
     assert "Save grid" not in body
     assert User.objects.filter(username="executive").exists()
+
+
+def test_a_manager_gives_a_new_hire_a_ramp_from_the_page(signed_in, world, people):
+    client = signed_in(people.manager)
+    answer = client.post(
+        reverse("planning:ramp_save"),
+        {"user": people.sdr.pk, "starts_on": "2026-02-01", "percentages": "25, 50, 100"},
+    )
+    assert answer.status_code == 302
+    page = client.get(reverse("planning:profiles")).content.decode()
+    assert "25,50,100 %" in page
+    refused = client.post(
+        reverse("planning:ramp_save"),
+        {"user": people.sdr.pk, "starts_on": "2026-02-03", "percentages": "25"},
+    )
+    assert refused.status_code == 302
+    assert (
+        "first day of a month"
+        in signed_in(people.manager).get(reverse("planning:profiles")).content.decode()
+    )
+    other = signed_in(people.other_manager).get(reverse("planning:profiles")).content.decode()
+    assert "25,50,100" not in other
