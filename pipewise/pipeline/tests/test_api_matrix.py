@@ -250,3 +250,28 @@ def test_the_milestone_report_answers_with_both_periods(api, people, won):
     )
     bad = api.as_user(people.manager).get("/api/v1/milestone-report/?from=yesterday")
     assert bad.status_code == 400 and "from" in bad.json()
+
+
+def test_every_new_endpoint_is_in_the_openapi_schema(client, db):
+    paths = client.get("/api/schema/", {"format": "json"}).json()["paths"]
+    expected = {
+        "/api/v1/pipelines/{id}/map/": "get",
+        "/api/v1/milestones/": "post",
+        "/api/v1/stage-tools/": "post",
+        "/api/v1/follow-up-templates/": "post",
+        "/api/v1/opportunity-milestones/": "post",
+        "/api/v1/opportunity-milestones/{id}/": "delete",
+        "/api/v1/milestone-report/": "get",
+        "/api/v1/discount-approvals/": "post",
+        "/api/v1/discount-approvals/{id}/approve/": "post",
+        "/api/v1/discount-approvals/{id}/reject/": "post",
+        "/api/v1/discount-approvals/status/": "get",
+        "/api/v1/quotes/": "post",
+        "/api/v1/quotes/{id}/pdf/": "get",
+        "/api/v1/orders/": "get",
+        "/api/v1/orders/{id}/status/": "post",
+        "/api/v1/price-lists/": "post",
+        "/api/v1/price-list-items/": "post",
+    }
+    missing = [(path, verb) for path, verb in expected.items() if verb not in paths.get(path, {})]
+    assert missing == []

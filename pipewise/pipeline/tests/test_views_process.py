@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from pipewise.catalog.models import PriceList, Product
 from pipewise.pipeline.models import (
@@ -21,8 +24,10 @@ from pipewise.pipeline.models import (
 )
 from pipewise.pipeline.selectors import default_pipeline
 from pipewise.pipeline.services import (
+    discount_approval_decide,
     discount_approval_request,
     opportunity_close_won,
+    opportunity_create,
     opportunity_milestone_set,
     opportunity_set_line_items,
 )
@@ -247,3 +252,35 @@ def test_ops_set_the_criteria_mode_and_price_lists(people):
     page = ops.get(f"/settings/pipelines/{pipeline.pk}/").content.decode()
     assert "Unmet exit criteria" in page and "Goal, criteria, tools, follow-ups" in page
     assert Pipeline.objects.get(pk=pipeline.pk).criteria_mode == "warn"
+
+
+def _won_deals(sales, people, count):
+    product = Product.objects.create(sku=f"P{count}", name="Widget", list_price=Decimal("10"))
+    for index in range(count):
+        opp = opportunity_create(
+            by=people.ae,
+            name=f"Deal {count}-{index}",
+            account=sales.ae_account,
+            close_date=datetime.date(2030, 1, 1),
+        )
+        opp = opportunity_set_line_items(
+            opportunity=opp,
+            by=people.ae,
+            items=[{"product": product, "discount_percent": Decimal("30")}],
+        )
+        approval = discount_approval_request(opportunity=opp, by=people.ae)
+        if index % 2:
+            discount_approval_decide(approval=approval, by=people.manager, approve=True)
+            opportunity_close_won(opportunity=opp, by=people.ae)
+
+
+@pytest.mark.parametrize("path", ["/orders/", "/approvals/", "/api/v1/orders/"])
+def test_the_lists_cost_the_same_queries_for_more_rows(sales, people, path):
+    client = signed_in(people.manager)
+    _won_deals(sales, people, 2)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(path).status_code == 200
+    _won_deals(sales, people, 8)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(path).status_code == 200
+    assert len(many) == len(few)
