@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from io import BytesIO
 from typing import TYPE_CHECKING
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -18,7 +19,10 @@ if TYPE_CHECKING:
 
 
 def render_quote_pdf(quote: Quote) -> bytes:
-    """The quote as an A4 PDF: seller, customer, number and validity, the lines, the total."""
+    """The quote as an A4 PDF: seller, customer, number and validity, the lines, the total.
+
+    Names go through ``escape``: reportlab paragraphs read ``<`` and ``&`` as markup.
+    """
     opportunity = quote.opportunity
     account = opportunity.account
     styles = getSampleStyleSheet()
@@ -34,22 +38,22 @@ def render_quote_pdf(quote: Quote) -> bytes:
         author=OrganisationSettings.current().company_name,
     )
     story = [
-        Paragraph(OrganisationSettings.current().company_name, styles["Title"]),
+        Paragraph(escape(OrganisationSettings.current().company_name), styles["Title"]),
         Paragraph(f"Quote {quote.number} (version {quote.version})", styles["Heading2"]),
-        Paragraph(f"For: {account.name}", styles["Normal"]),
-        Paragraph(f"Deal: {opportunity.name}", styles["Normal"]),
+        Paragraph(f"For: {escape(account.name)}", styles["Normal"]),
+        Paragraph(f"Deal: {escape(opportunity.name)}", styles["Normal"]),
         Paragraph(
             f"Issued: {quote.created_at:%Y-%m-%d} · Valid until: {quote.valid_until:%Y-%m-%d}",
             styles["Normal"],
         ),
-        Paragraph(f"Your contact: {opportunity.owner.get_full_name()}", styles["Normal"]),
+        Paragraph(f"Your contact: {escape(opportunity.owner.get_full_name())}", styles["Normal"]),
         Spacer(1, 8 * mm),
     ]
     rows = [["Product", "SKU", "Qty", "Unit price", "Discount", "Total"]]
     for line in quote.lines:
         rows.append(
             [
-                Paragraph(line["product"], styles["Normal"]),
+                Paragraph(escape(line["product"]), styles["Normal"]),
                 line["sku"],
                 line["quantity"],
                 f"{line['unit_price']}",

@@ -33,7 +33,9 @@ from pipewise.pipeline.services import (
 def products(db):
     return (
         Product.objects.create(sku="SEAT", name="Pipewise seat", list_price=Decimal("1200.00")),
-        Product.objects.create(sku="ONB", name="Onboarding package", list_price=Decimal("5000")),
+        Product.objects.create(
+            sku="ONB", name="Onboarding & <training>", list_price=Decimal("5000")
+        ),
     )
 
 
@@ -174,7 +176,7 @@ def test_it_renders_a_versioned_quote_pdf(sales, people, products, settings, tmp
     text = pdf_text(second)
     assert f"Quote Q-{opp.pk:06d}-2 (version 2)" in text
     assert "Alpen Maschinenbau GmbH" in text
-    assert "Pipewise seat" in text and "Onboarding package" in text
+    assert "Pipewise seat" in text and "Onboarding & <training>" in text
     assert "10.00 %" in text
     assert "EUR 14800.00" in text
     assert f"Valid until: {second.valid_until:%Y-%m-%d}" in text
