@@ -341,6 +341,12 @@ TREND_NOTE = (
     "(planning), when there are any."
 )
 
+# Charts several dashboards show.
+REVENUE_TREND = Chart(
+    "won_revenue", Dimension.MONTH, "line", "Won revenue trend", with_target=True, note=TREND_NOTE
+)
+PIPELINE_BY_STAGE = Chart("pipeline_value", Dimension.STAGE, "bar", "Pipeline by stage")
+
 DASHBOARDS: dict[str, Dashboard] = {
     d.slug: d
     for d in [
@@ -360,15 +366,8 @@ DASHBOARDS: dict[str, Dashboard] = {
                 Figure("activity_count"),
             ),
             charts=(
-                Chart("pipeline_value", Dimension.STAGE, "bar", "Pipeline by stage"),
-                Chart(
-                    "won_revenue",
-                    Dimension.MONTH,
-                    "line",
-                    "Won revenue trend",
-                    with_target=True,
-                    note=TREND_NOTE,
-                ),
+                PIPELINE_BY_STAGE,
+                REVENUE_TREND,
                 Chart("activity_count", Dimension.ACTIVITY_TYPE, "doughnut", "Activities by type"),
                 Chart(
                     "activity_count",
@@ -404,15 +403,8 @@ DASHBOARDS: dict[str, Dashboard] = {
                     attainment=True,
                     note="Won revenue of each person ÷ their won-revenue targets in planning.",
                 ),
-                Chart("pipeline_value", Dimension.STAGE, "bar", "Pipeline by stage"),
-                Chart(
-                    "won_revenue",
-                    Dimension.MONTH,
-                    "line",
-                    "Won revenue trend",
-                    with_target=True,
-                    note=TREND_NOTE,
-                ),
+                PIPELINE_BY_STAGE,
+                REVENUE_TREND,
                 Chart(
                     "activity_count",
                     f"{Dimension.OWNER},{Dimension.MONTH}",
@@ -451,18 +443,11 @@ DASHBOARDS: dict[str, Dashboard] = {
                 Figure("customer_retention_rate"),
             ),
             charts=(
-                Chart(
-                    "won_revenue",
-                    Dimension.MONTH,
-                    "line",
-                    "Won revenue trend",
-                    with_target=True,
-                    note=TREND_NOTE,
-                ),
+                REVENUE_TREND,
                 Chart("funnel_stage_reached", Dimension.STAGE, "hbar", "Funnel (deals created)"),
                 Chart("won_revenue", Dimension.TERRITORY, "bar", "Won revenue by territory"),
                 Chart("won_revenue", Dimension.PRODUCT_LINE, "doughnut", "Won by product line"),
-                Chart("pipeline_value", Dimension.STAGE, "bar", "Pipeline by stage"),
+                PIPELINE_BY_STAGE,
             ),
             breakdowns=(
                 Breakdown(
@@ -517,14 +502,7 @@ DASHBOARDS: dict[str, Dashboard] = {
                 Figure("customer_churn_rate"),
             ),
             charts=(
-                Chart(
-                    "won_revenue",
-                    Dimension.MONTH,
-                    "line",
-                    "Won revenue trend",
-                    with_target=True,
-                    note=TREND_NOTE,
-                ),
+                REVENUE_TREND,
                 Chart("won_revenue", Dimension.TERRITORY, "bar", "Won revenue by territory"),
             ),
             breakdowns=(
@@ -612,6 +590,7 @@ class Number:
     value: Any
     url: str | None = None
     problem: str = ""
+    edge_cases: str = ""
 
 
 class Page:
@@ -677,6 +656,7 @@ class Page:
             result.unit,
             result.value,
             url=drill_url(kpi_key, self.selection, self.lookups),
+            edge_cases=kpi.edge_cases,
         )
 
     def groups(self, kpi_key: str, group_by: str) -> list[dict] | str:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import template
 
 from pipewise.reports.choices import Unit
+from pipewise.reports.exports import cell_text
 from pipewise.web.templatetags.pipewise import money
 
 register = template.Library()
@@ -41,3 +42,15 @@ def kpi_value(value, unit) -> str:
 def chart_number(value) -> str:
     """A value as a plain number for a chart (ratios stay fractions); empty for undefined."""
     return "" if value is None else str(value)
+
+
+@register.filter
+def words(key) -> str:
+    """A key as words: product_line → Product line."""
+    return str(key).replace("_", " ").capitalize()
+
+
+@register.filter
+def report_cell(value) -> str:
+    """A report result cell as exported (cents for amounts, "—" for undefined)."""
+    return "—" if value is None else cell_text(value)

@@ -159,3 +159,62 @@ def test_it_measures_attainment_and_the_trend_against_planning_targets(ledger, p
     # Other people's targets are not the other team's: other_ae sees no attainment bars.
     other = browser(people.other_ae).get("/dashboards/manager/", YEAR).content.decode()
     assert "No won-revenue targets for these people" in other
+
+
+def test_it_never_lists_records_the_viewer_may_not_see(ledger, people):
+    other = User.objects.get(pk=people.other_ae.pk)
+    params = {"kpi": "won_revenue", "owner": str(other.pk), **YEAR}
+    theirs = browser(people.other_ae).get("/dashboards/records/", params).content.decode()
+    mine = browser(people.ae).get("/dashboards/records/", params).content.decode()
+    won_by_other = sum(
+        1
+        for d in ledger.deals
+        if d.owner == "other_ae" and d.status == "won" and d.closed_at.year == 2025
+    )
+    assert theirs.count("/opportunities/") - mine.count("/opportunities/") == won_by_other > 0
+    assert "No records." in mine
+
+
+@pytest.mark.parametrize(
+    ("preset", "today", "bounds"),
+    [
+        ("this_quarter", "2025-05-17", ("2025-04-01", "2025-06-30")),
+        ("last_quarter", "2025-01-10", ("2024-10-01", "2024-12-31")),
+        ("last_month", "2025-03-31", ("2025-02-01", "2025-02-28")),
+        ("last_12_months", "2025-03-15", ("2024-04-01", "2025-03-31")),
+        ("last_year", "2025-03-15", ("2024-01-01", "2024-12-31")),
+    ],
+)
+def test_it_turns_a_named_period_into_dates(preset, today, bounds):
+    import datetime
+
+    from pipewise.reports.dashboards import preset_bounds
+
+    day = datetime.date.fromisoformat
+    assert preset_bounds(preset, day(today)) == (day(bounds[0]), day(bounds[1]))
+    assert preset_bounds("all", day(today)) is None
+
+
+PERSONAS = [
+    "vp",
+    "manager",
+    "ae",
+    "sdr",
+    "other_manager",
+    "other_ae",
+    "cs",
+    "ops",
+    "marketing",
+    "executive",
+    "admin",
+    "partner",
+]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_it_shows_every_persona_the_numbers_of_what_they_see(persona, ledger, people, api):
+    user = getattr(people, persona)
+    html = browser(user).get("/dashboards/executive/", YEAR).content.decode()
+    shown = dict(FIGURE.findall(html))
+    for key in ("won_revenue", "pipeline_value", "average_deal_size"):
+        assert as_decimal(shown[key]) == as_decimal(api_value(api, user, key, YEAR)["value"])

@@ -1,0 +1,270 @@
+"""Benchmark: the manager dashboard over many opportunities and activities, and a streamed
+export of a million rows.
+
+    .venv/bin/python bench/dashboard.py --db postgres                      # 1M deals, 5M activities
+    .venv/bin/python bench/dashboard.py --db postgres --activities 1000000
+    .venv/bin/python bench/dashboard.py --db sqlite --size 100000 --activities 500000
+
+The dataset is ``bench/dataset.py``'s (org, accounts, N opportunities by raw
+``executemany``) plus activities inserted here in chunks (``COPY`` on PostgreSQL,
+where ``executemany`` managed only ~1 000 rows/s; ``executemany`` on SQLite). It is built once per
+size, as the PostgreSQL database ``pipewise_dash_<size>`` (or under
+``/tmp/pipewise-bench/dash-<db>-<size>``), and reused.
+
+Dashboards: each page is requested in-process (Django test client: routing, auth,
+visibility, every KPI's aggregate query, template) and timed; then the SQL the
+request issued is run directly on a cursor — the floor. Export: the records behind
+a saved report (all opportunities, as the admin) are streamed as CSV and read to
+the end; time, and the process's resident memory after 10 % of the rows and at the
+end (flat memory = the two are close), plus the peak (ru_maxrss).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.api_list import BENCH_SECRET, PG_BASE, WORKDIR, _ensure_pg_database  # noqa: E402
+
+REPEAT = 10
+ACTIVITY_TYPES = ["call", "email", "meeting", "demo", "note"]
+SCENARIOS = [
+    ("manager dashboard, manager (8 reps)", "bench-manager-0", "/dashboards/manager/"),
+    ("manager dashboard, admin (everyone)", "bench-admin", "/dashboards/manager/"),
+    ("rep dashboard, rep", "bench-rep-0-0", "/dashboards/rep/"),
+    ("company dashboard, admin", "bench-admin", "/dashboards/executive/"),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
+    parser.add_argument("--size", type=int, default=1_000_000, help="opportunities")
+    parser.add_argument("--activities", type=int, default=5_000_000)
+    parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        run_worker(args.size, args.activities, export=not args.skip_export)
+        return
+    env = dict(
+        os.environ,
+        DEBUG="0",
+        SECRET_KEY=BENCH_SECRET,
+        ALLOWED_HOSTS="testserver",
+        PIPEWISE_VAR=str(WORKDIR / f"dash-{args.db}-{args.size}"),
+        SECURE_SSL_REDIRECT="0",
+        LOG_LEVEL="ERROR",
+    )
+    if args.db == "postgres":
+        name = f"pipewise_dash_{args.size}"
+        _ensure_pg_database(name)
+        env["DATABASE_URL"] = f"{PG_BASE}/{name}"
+    else:
+        env.pop("DATABASE_URL", None)
+    command = [sys.executable, __file__, "--worker", "--size", str(args.size)]
+    command += ["--activities", str(args.activities)]
+    command += ["--skip-export"] if args.skip_export else []
+    result = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
+    sys.stderr.write(result.stderr)
+    for line in result.stdout.splitlines():
+        print(line.replace("| DB |", f"| {args.db} |"))
+    if result.returncode:
+        raise SystemExit(result.returncode)
+
+
+def build_activities(size: int, *, seed: int = 11, progress=print) -> None:
+    """Top the activities up to ``size`` rows (raw ``executemany``, like bench/dataset.py),
+    owned by the bench reps, spread over the last two years, some on opportunities."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from pipewise.activities.models import Activity
+    from pipewise.org.models import User
+    from pipewise.pipeline.models import Opportunity
+
+    have = Activity.all_objects.count() if hasattr(Activity, "all_objects") else 0
+    if have >= size:
+        return
+    rng = random.Random(seed + have)
+    reps = list(User.objects.filter(username__startswith="bench-rep").values_list("id", flat=True))
+    first_deal = Opportunity.all_objects.order_by("id").values_list("id", flat=True).first()
+    last_deal = Opportunity.all_objects.order_by("-id").values_list("id", flat=True).first()
+    now = timezone.now()
+    columns = [
+        "created_at",
+        "updated_at",
+        "version",
+        "type",
+        "subject",
+        "notes",
+        "outcome",
+        "occurred_at",
+        "duration_minutes",
+        "opportunity_id",
+        "owner_id",
+    ]
+    table = Activity._meta.db_table
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    sql = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join(['%s'] * len(columns))})"
+    chunk = 20000
+    started = time.perf_counter()
+    for start in range(have, size, chunk):
+        rows = []
+        for n in range(start, min(size, start + chunk)):
+            when = now - datetime.timedelta(days=rng.randrange(730), minutes=n % 1440)
+            rows.append(
+                (
+                    when,
+                    when,
+                    1,
+                    ACTIVITY_TYPES[n % 5],
+                    f"Activity {n}",
+                    "",
+                    "",
+                    when,
+                    rng.choice([None, 15, 30, 60]),
+                    rng.randint(first_deal, last_deal) if n % 3 == 0 else None,
+                    rng.choice(reps),
+                )
+            )
+        _insert(connection, transaction, table, columns, sql, rows)
+        done = start + len(rows)
+        if done % 500_000 < chunk or done == size:
+            rate = (done - have) / (time.perf_counter() - started)
+            progress(f"  activities: {done:,}/{size:,} ({rate:,.0f}/s)")
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {table}" if connection.vendor == "postgresql" else "ANALYZE")
+
+
+def _insert(connection, transaction, table, columns, sql, rows) -> None:
+    """One chunk: COPY on PostgreSQL (executemany there runs at ~1k rows/s with the
+    table's six indexes), executemany on SQLite."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            connection.ensure_connection()
+            copy_sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+            with connection.connection.cursor() as cursor, cursor.copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            with connection.cursor() as cursor:
+                cursor.executemany(sql, rows)
+
+
+def run_worker(size: int, activities: int, *, export: bool) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pipewise.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.dataset import build
+    from pipewise.org.models import User
+
+    log = lambda message: print(message, file=sys.stderr)  # noqa: E731
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    started = time.perf_counter()
+    build(size, progress=log)
+    build_activities(activities, progress=log)
+    log(f"  dataset ready in {time.perf_counter() - started:.0f} s")
+
+    print(
+        "| db | opportunities | activities | scenario | queries | p50 ms | p95 ms "
+        "| CPU p50 ms | raw SQL p50 ms | page ÷ raw |"
+    )
+    print("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for label, username, url in SCENARIOS:
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        url = f"{url}?period=this_year"
+        assert client.get(url).status_code == 200  # warm
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url)
+        statements = [q["sql"] for q in captured.captured_queries]
+        timings, cpu = [], []
+        for _ in range(REPEAT):
+            t0, c0 = time.perf_counter(), time.process_time()
+            client.get(url)
+            timings.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
+        raw = []
+        for _ in range(REPEAT):
+            t0 = time.perf_counter()
+            with connection.cursor() as cursor:
+                for sql in statements:
+                    if sql.lstrip().upper().startswith("SELECT"):
+                        cursor.execute(sql)
+                        cursor.fetchall()
+            raw.append((time.perf_counter() - t0) * 1000)
+        page, floor = statistics.median(timings), statistics.median(raw)
+        print(
+            f"| DB | {size:,} | {activities:,} | {label} | {len(statements)} | {page:.0f} "
+            f"| {statistics.quantiles(timings, n=20)[18]:.0f} | {statistics.median(cpu):.0f} "
+            f"| {floor:.0f} | {page / floor:.2f} |"
+        )
+    if export:
+        export_records(size)
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def export_records(size: int) -> None:
+    """Stream the records behind a saved report over every opportunity, as the admin."""
+    from django.test import Client
+
+    from pipewise.org.models import User
+    from pipewise.reports.models import SavedReport
+    from pipewise.reports.services import saved_report_create
+
+    admin = User.objects.get(username="bench-admin")
+    report = SavedReport.objects.filter(owner=admin, name="Bench: all deals").first()
+    if report is None:
+        report = saved_report_create(
+            by=admin, name="Bench: all deals", entity="opportunities", measures=[{"op": "count"}]
+        )
+    client = Client()
+    client.force_login(admin)
+    before = _rss_mb()
+    t0 = time.perf_counter()
+    response = client.get(f"/reports/{report.pk}/", {"records": "csv"})
+    lines, at_tenth = 0, None
+    for part in response.streaming_content:
+        lines += part.count(b"\n")
+        if at_tenth is None and lines >= size // 10:
+            at_tenth = _rss_mb()
+    elapsed = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print()
+    print(
+        "| db | rows exported | seconds | rows/s | RSS before MB | RSS at 10 % MB "
+        "| RSS at end MB | peak RSS MB |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        f"| DB | {lines - 1:,} | {elapsed:.1f} | {(lines - 1) / elapsed:,.0f} | {before:.0f} "
+        f"| {at_tenth or 0:.0f} | {_rss_mb():.0f} | {peak:.0f} |"
+    )
+
+
+if __name__ == "__main__":
+    main()
