@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from pipewise.org.models import User
@@ -37,6 +38,7 @@ from pipewise.planning.choices import (
 )
 from pipewise.planning.periods import fiscal_year, fiscal_year_of, month_index, month_of_index
 from pipewise.reports.kpis import registry
+from pipewise.reports.kpis.base import AggregateKpi, rounded
 
 # How each target dimension narrows a KPI: (group_by dimension, its label attribute) and
 # the filter name. Territories only filter (a region's target counts its countries).
@@ -55,6 +57,7 @@ FILTERS = {
 # Product lines cannot be a KPI filter, only a group: they take the group when present.
 GROUP_PREFERENCE = (Dimension.PRODUCT_LINE, Dimension.USER, Dimension.TEAM, Dimension.SEGMENT)
 PERCENT = Decimal("0.1")
+NOT_AN_AGGREGATE = "Target metrics need an aggregate KPI (one GROUP BY); {kpi!r} is not."
 CENTS = Decimal("0.01")
 
 
@@ -71,15 +74,34 @@ class Question:
     filters: tuple[tuple[str, object], ...]
     group: str | None
 
-    def compute(self, start: datetime.date, end: datetime.date, *, user: User | None = None):
+    def by_month(self, start: datetime.date, end: datetime.date) -> dict[tuple, Decimal]:
+        """The KPI per (group label, "YYYY-MM") from ``start`` to ``end``.
+
+        A KPI that is an aggregate (all planning metrics are) is asked for its groups only,
+        through the registry's own pieces — ``prepare``, ``records``, ``aggregates``,
+        ``group_rows``, ``value`` — so the definition stays the registry's and the
+        database runs one ``GROUP BY`` instead of ``compute``'s total plus groups.
+        """
+        kpi = registry.get(self.kpi)
         group_by = (self.group, "month") if self.group else ("month",)
-        return registry.get(self.kpi).compute(
-            user=user or _organisation_reader(),
+        asked = dict(
+            user=_organisation_reader(),
             start=start,
             end=end,
             group_by=group_by,
             filters=dict(self.filters),
+            inputs=None,
         )
+        if not isinstance(kpi, AggregateKpi):
+            raise ImproperlyConfigured(NOT_AN_AGGREGATE.format(kpi=self.kpi))
+        query = kpi.prepare(**asked)
+        rows = kpi.group_rows(kpi.records(query), kpi.aggregates(query), query)
+        groups = ((key, rounded(kpi.unit, kpi.value(row, query))) for key, row in rows.items())
+        found = {}
+        for key, value in groups:
+            label, month = key if self.group else (None, key[0])
+            found[(label, month)] = Decimal(value or 0)
+        return found
 
 
 def question_for(metric: str, members: Mapping[str, object]) -> tuple[Question, str | None]:
@@ -119,10 +141,7 @@ def actuals_of(items: Iterable) -> dict[int, Decimal]:
     for question, wanted in asked.items():
         start = min(items[p].period_start for p, _ in wanted)
         end = max(items[p].period_end for p, _ in wanted)
-        by_key: dict[tuple, Decimal] = {}
-        for group in question.compute(start, end).groups:
-            key = tuple(group.group) if question.group else (None, group.group)
-            by_key[key] = Decimal(group.value or 0)
+        by_key = question.by_month(start, end)
         for position, label in wanted:
             item = items[position]
             answers[position] = sum(
@@ -242,10 +261,9 @@ def monthly_history(
     start, end = history_years_range(years, today=today)
     question, label = question_for(metric, members)
     totals = [Decimal(0)] * 12
-    for group in question.compute(start, end).groups:
-        group_label, month = tuple(group.group) if question.group else (None, group.group)
+    for (group_label, month), value in question.by_month(start, end).items():
         if group_label == label and month:
-            totals[int(month[5:7]) - 1] += Decimal(group.value or 0)
+            totals[int(month[5:7]) - 1] += value
     return totals
 
 

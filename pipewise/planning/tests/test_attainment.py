@@ -204,3 +204,14 @@ def test_attainment_costs_the_same_queries_for_more_people_and_months(world, peo
         report = attainment_report(people.ops, **window)
     assert len(report.rows) == 5
     assert len(many) == len(few)
+
+
+def test_every_target_metric_is_an_aggregate_kpi_of_the_registry():
+    from pipewise.planning.choices import METRIC_KPIS
+    from pipewise.reports.kpis import registry
+    from pipewise.reports.kpis.base import AggregateKpi
+
+    for key, _ in METRIC_KPIS.values():
+        kpi = registry.get(key)
+        assert isinstance(kpi, AggregateKpi)
+        assert "month" in kpi.dimensions
