@@ -519,6 +519,7 @@ class ScanReport:
     """What one run of the reminder scan wrote, per kind (new rows only)."""
 
     written: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -543,6 +544,7 @@ def reminders_scan(*, now: datetime.datetime | None = None) -> ScanReport:
         (NotificationKind.CLOSE_DATE_PASSED, _scan_close_date_passed),
     ]
     for kind, rule in rules:
+        started = time.monotonic()
         try:
             with transaction.atomic():
                 since = _scan_since(kind, now)
@@ -552,7 +554,17 @@ def reminders_scan(*, now: datetime.datetime | None = None) -> ScanReport:
         except DatabaseError:  # a deadlock with another worker: nothing half-written
             logger.exception("Reminder rule %s failed; it runs again next minute.", kind)
             report.written[kind] = 0
+        report.seconds[kind] = time.monotonic() - started
+    started = time.monotonic()
     report.written[NotificationKind.TEAM_DIGEST] = digests_send(now=now)
+    report.seconds[NotificationKind.TEAM_DIGEST] = time.monotonic() - started
+    logger.info(
+        "Reminder scan: %s",
+        ", ".join(
+            f"{kind} {report.written[kind]} new in {report.seconds[kind]:.2f}s"
+            for kind in report.written
+        ),
+    )
     return report
 
 
