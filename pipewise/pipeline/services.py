@@ -583,9 +583,9 @@ def quote_create(*, opportunity: Opportunity, by: User, valid_days: int = 30) ->
             for line in lines
         ],
     )
+    quote.full_clean(exclude=["pdf"])  # refuse before a file is written
     pdf = render_quote_pdf(quote)
     quote.pdf.save(f"{quote.number}.pdf", ContentFile(pdf), save=False)
-    quote.full_clean()
     quote.save()
     return quote
 
