@@ -27,7 +27,7 @@ from pipewise.planning.actuals import (
 )
 from pipewise.planning.allocation import as_percentages
 from pipewise.planning.choices import DEFAULT_HISTORY_YEARS, Dimension, PeriodKind
-from pipewise.planning.models import Target
+from pipewise.planning.models import SeasonalityProfile, Target
 from pipewise.planning.periods import (
     FiscalPeriod,
     fiscal_start_month,
@@ -242,8 +242,6 @@ def growth_flags(targets: Sequence[Target]) -> list[GrowthFlag]:
     """Targets that fall: lower than the same period a year earlier (that year's target, or
     its actual when there was no target), or a month lower than the month before after
     dividing each by its seasonality weight. Falling targets discourage the team."""
-    from pipewise.planning.services import profile_for
-
     flags = []
     if not targets:
         return flags
@@ -289,17 +287,15 @@ def growth_flags(targets: Sequence[Target]) -> list[GrowthFlag]:
                         ),
                     )
                 )
-    profiles = {}
+    profiles = {_member_ids(p): p for p in SeasonalityProfile.objects.all()}
+    company = profiles.get(_member_ids(None))
     for target in targets:
         if target.period_kind != PeriodKind.MONTH:
             continue
         previous = earlier.get(_key(target, start=_months_before(target.period_start, 1)))
         if previous is None:
             continue
-        key = tuple(sorted((d, m.pk) for d, m in target.members.items()))
-        if key not in profiles:
-            profiles[key] = profile_for(target.members)
-        profile = profiles[key]
+        profile = profiles.get(_member_ids(target), company)
         if profile is None:
             continue
         weight_now = profile.weights[target.period_start.month - 1]
@@ -314,6 +310,11 @@ def growth_flags(targets: Sequence[Target]) -> list[GrowthFlag]:
                 )
             )
     return flags
+
+
+def _member_ids(row) -> tuple:
+    """The member ids of a target or profile (None: the company), comparable across both."""
+    return tuple(getattr(row, f"{d}_id") if row is not None else None for d in Dimension.values)
 
 
 def _months_before(day: datetime.date, months: int) -> datetime.date:

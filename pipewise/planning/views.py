@@ -58,6 +58,7 @@ from pipewise.planning.permissions import (
 )
 from pipewise.planning.selectors import (
     growth_flags,
+    only_dimension,
     plan_progress,
     profile_shape,
     target_grid,
@@ -129,6 +130,22 @@ def target_grid_view(request):
         )
         for row in grid.rows
     }
+    flags = {
+        (
+            getattr(f.target, f"{dimension}_id"),
+            f.target.period_kind,
+            f.target.period_start,
+        ): f.reason
+        for f in growth_flags(
+            list(
+                with_members(only_dimension(target_visible_to(request.user), dimension)).filter(
+                    metric=metric,
+                    period_start__gte=grid.year.start,
+                    period_end__lte=grid.year.end,
+                )
+            )
+        )
+    }
     table = []
     for row in grid.rows:
         cells = []
@@ -140,6 +157,7 @@ def target_grid_view(request):
                     "value": errors and request.POST.get(name, "") or _current(row, grid, period),
                     "error": " ".join(errors.get(name, [])),
                     "year": period.kind == PeriodKind.YEAR,
+                    "flag": flags.get((row.member.pk, period.kind, period.start)),
                 }
             )
         table.append({"row": row, "cells": cells, "editable": editable[row.member.pk]})
@@ -159,6 +177,7 @@ def target_grid_view(request):
             "dimension": dimension,
             "editable": editable,
             "any_editable": any(editable.values()),
+            "flag_count": len(flags),
             "errors": errors,
             "metrics": Metric.choices,
             "dimensions": Dimension.choices,

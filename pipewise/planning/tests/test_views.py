@@ -241,3 +241,18 @@ def test_a_manager_gives_a_new_hire_a_ramp_from_the_page(signed_in, world, peopl
     )
     other = signed_in(people.other_manager).get(reverse("planning:profiles")).content.decode()
     assert "25,50,100" not in other
+
+
+def test_the_grid_marks_targets_that_fall_below_last_year(signed_in, world, people):
+    for year, amount in ((2025, "2000"), (2026, "1500")):
+        services.target_create(
+            by=people.ops,
+            user=people.ae,
+            metric="won_revenue",
+            period_kind="month",
+            period_start=D(year, 3, 1),
+            amount=amount,
+        )
+    body = signed_in(people.manager).get(reverse("planning:targets") + "?year=2026").content
+    assert "Growth check: 1 target below last year" in body.decode()
+    assert "Below the same period last year (Mar 2025: 2000.00)" in body.decode()
