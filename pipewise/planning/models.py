@@ -112,7 +112,14 @@ class Target(MemberFields, BusinessRecord):
         ]
 
     def __str__(self):
-        return f"{self.get_metric_display()} · {self.member_label} · {self.period_start:%Y-%m}"
+        return f"{self.get_metric_display()} · {self.member_label} · {self.period_label}"
+
+    @property
+    def period_label(self) -> str:
+        """ "Mar 2026" for a month, "Jan 2026 – Dec 2026" for a quarter or year."""
+        if self.period_kind == PeriodKind.MONTH:
+            return f"{self.period_start:%b %Y}"
+        return f"{self.period_start:%b %Y} – {self.period_end:%b %Y}"
 
 
 class SeasonalityProfile(MemberFields, models.Model):
