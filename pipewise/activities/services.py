@@ -393,7 +393,9 @@ def notify_on_assign(*, record, by: User | None, assignee: User | None, previous
     """After the caller's transaction commits, tell ``assignee`` a record is now theirs.
 
     Called by the create/update services of tasks, leads and opportunities with the
-    new owner (None when it does not change). Assigning to oneself says nothing.
+    new owner (None when it does not change). ``previous_id`` is the owner before the
+    change: by default the one ``record`` holds; None for a record being created.
+    Assigning to oneself, or to whoever already has it, says nothing.
     """
     if assignee is None or (by is not None and assignee.pk == by.pk):
         return
@@ -412,15 +414,10 @@ def notify_on_assign(*, record, by: User | None, assignee: User | None, previous
 
 def notification_record_assigned(*, model, pk, by_id, subject_type, field_name) -> int:
     """Write "assigned to you" for the record's current owner (one per record version)."""
-    row = (
-        model.all_objects.filter(pk=pk)
-        .values_list(f"{field_name}_id", "version", "deleted_at")
-        .first()
-    )
-    if row is None or row[2] is not None:
+    record = model.objects.filter(pk=pk).first()  # deleted meanwhile: nothing to say
+    if record is None:
         return 0
-    owner_id, version, _ = row
-    record = model.all_objects.get(pk=pk)
+    owner_id, version = getattr(record, f"{field_name}_id"), record.version
     by = User.objects.filter(pk=by_id).first() if by_id else None
     label = SubjectType(subject_type).label
     return notifications_write(
