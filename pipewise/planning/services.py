@@ -664,7 +664,8 @@ def targets_grid_save(
 ) -> list[Target]:
     """Save a grid of targets (web grid editor, XLSX import): every cell is checked first
     and any problem — named by its cell reference — refuses the whole grid, so nothing is
-    half-written. Blank cells are left alone; unchanged amounts are not rewritten."""
+    half-written. Blank cells are left alone; unchanged amounts are not rewritten (and not
+    returned: the result is what changed)."""
     if metric not in Metric.values:
         raise ValidationError(
             {"metric": UNKNOWN_METRIC.format(value=metric, known=", ".join(Metric.values))}
@@ -693,8 +694,17 @@ def targets_grid_save(
         checked.append((cell, amount))
     if errors:
         raise ValidationError(errors)
+    others_empty = {f"{d}__isnull": True for d in Dimension.values if d != dimension}
+    current = {
+        (member_id, kind, start): amount
+        for member_id, kind, start, amount in Target.objects.filter(
+            metric=metric, **{f"{dimension}__in": {c.member for c, _ in checked}}, **others_empty
+        ).values_list(f"{dimension}_id", "period_kind", "period_start", "amount")
+    }
     written = []
     for cell, amount in checked:
+        if current.get((cell.member.pk, cell.period.kind, cell.period.start)) == amount:
+            continue  # unchanged: no write, no history row
         template = Target(metric=metric, **{dimension: cell.member})
         written.append(
             _target_put(by=by, template=template, period=cell.period, amount=amount, note="")

@@ -126,3 +126,18 @@ def test_the_command_exports_and_imports(world, people, tmp_path, capsys):
         call_command("targets", "import", str(path), "--as", "ops")
     assert "1 problem(s)" in str(error.value)
     assert "D" in capsys.readouterr().err
+
+
+def test_importing_an_unchanged_export_changes_nothing(world, people):
+    services.target_create(
+        by=people.ops,
+        user=people.ae,
+        metric="won_revenue",
+        period_kind="month",
+        period_start=D(2026, 3, 1),
+        amount="1500",
+    )
+    data = grid_workbook(people.ops, metric="won_revenue", year=2026, dimension="user")
+    grid, written = grid_import(people.ops, data)
+    assert written == []
+    assert Target.objects.get().version == 1
