@@ -638,7 +638,10 @@ class Page:
     def _compute(self, kpi_key, group_by) -> KpiResult | str:
         kpi = registry.get(kpi_key)
         try:
-            return kpi.compute(user=self.user, **self.kpi_arguments(kpi_key, group_by))
+            # A grouping is read for its groups only: the figure asks for the total.
+            return kpi.compute(
+                user=self.user, with_total=not group_by, **self.kpi_arguments(kpi_key, group_by)
+            )
         except PermissionDenied as exc:
             return NOT_ALLOWED.format(reason=exc)
         except ValidationError as exc:

@@ -18,7 +18,7 @@ Dashboards, the API, exports and planning's target actuals all call
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, ClassVar
 
@@ -81,6 +81,8 @@ class KpiQuery:
     group_by: tuple[str, ...] = ()
     filters: Mapping[str, Any] = field(default_factory=dict)
     inputs: Mapping[str, Decimal] = field(default_factory=dict)
+    # False: the caller reads only the groups, so a KPI may skip its total query.
+    with_total: bool = True
 
 
 @dataclass(frozen=True)
@@ -171,13 +173,18 @@ class Kpi:
         group_by: str | Sequence[str] | None = None,
         filters: Mapping[str, Any] | None = None,
         inputs: Mapping[str, Any] | None = None,
+        with_total: bool = True,
     ) -> KpiResult:
         """The KPI over the records ``user`` may see, from ``start`` to ``end`` (dates,
         inclusive; None = unbounded), optionally per group; raises ``ValidationError``
-        naming the bad argument."""
+        naming the bad argument. ``with_total=False`` (grouped questions whose total is
+        not read, e.g. a dashboard's per-person table) lets a KPI over one kind of record
+        skip its total query; ``value`` is then None for those KPIs."""
         query = self.prepare(
             user=user, start=start, end=end, group_by=group_by, filters=filters, inputs=inputs
         )
+        if not with_total and query.group_by:
+            query = replace(query, with_total=False)
         value, groups = self.evaluate(query)
         return KpiResult(
             key=self.key,
@@ -375,7 +382,9 @@ class AggregateKpi(Kpi):
     def evaluate(self, query: KpiQuery) -> tuple[Any, list[Group]]:
         rows = self.records(query)
         aggregates = self.aggregates(query)
-        value = self.value(rows.order_by().aggregate(**aggregates), query)
+        value = None
+        if query.with_total or not query.group_by:
+            value = self.value(rows.order_by().aggregate(**aggregates), query)
         if not query.group_by:
             return value, []
         single = len(query.group_by) == 1

@@ -20,7 +20,8 @@ class CompositeKpi(Kpi):
     parts: ClassVar[dict[str, str]]
 
     def part_query(self, part: str, query: KpiQuery) -> KpiQuery:
-        return replace(query, inputs={})
+        # The parts' totals are combined into this KPI's total: always ask for them.
+        return replace(query, inputs={}, with_total=True)
 
     def combine(self, values: dict[str, Any], query: KpiQuery):
         raise NotImplementedError
