@@ -113,14 +113,19 @@ def seeded_database(tmp_path_factory, django_db_setup, django_db_blocker) -> Pat
     from django.db import connection
 
     var = tmp_path_factory.mktemp("worker-template")
+    copied = False
     with django_db_blocker.unblock():
-        if connection.vendor == "sqlite":
+        if connection.vendor == "sqlite" and connection.is_in_memory_db():
             connection.ensure_connection()
             target = sqlite3.connect(var / "pipewise.sqlite3")
             connection.connection.backup(target)
+            copied = bool(
+                target.execute("SELECT 1 FROM sqlite_master WHERE name = 'org_user'").fetchone()
+            )
             target.close()
-        else:
-            _cli(var, "migrate", "-v0")
+    if not copied:
+        (var / "pipewise.sqlite3").unlink(missing_ok=True)
+        _cli(var, "migrate", "-v0")
     _cli(var, "shell", "-c", SEED)
     return var / "pipewise.sqlite3"
 
