@@ -246,7 +246,7 @@ def approval_list(request):
         request,
         "pipeline/approval_list.html",
         {
-            "section": "opportunities",
+            "section": "approvals",
             "title": "Discount approvals",
             "waiting": waiting,
             "recent": list(approvals.order_by("-requested_at", "-id")[:PAGE_LIMIT]),
@@ -266,7 +266,7 @@ def order_list(request):
         request,
         "pipeline/order_list.html",
         {
-            "section": "opportunities",
+            "section": "orders",
             "title": "Orders",
             "orders": list(orders.order_by("-created_at", "-id")[:PAGE_LIMIT]),
             "statuses": OrderStatus.choices,
@@ -386,7 +386,7 @@ def process_map_view(request, pipeline_id=None):
         request,
         "pipeline/process_map.html",
         {
-            "section": "opportunities",
+            "section": "process",
             "title": f"Process map · {pipeline.name}",
             "pipeline": pipeline,
             "pipelines": pipelines,
@@ -434,7 +434,7 @@ def milestone_report_view(request):
         request,
         "pipeline/milestone_report.html",
         {
-            "section": "opportunities",
+            "section": "process",
             "title": "Milestone report",
             "report": report,
             "top": top,
