@@ -254,7 +254,10 @@ def run_worker(size: int, tasks: int) -> None:
     timed("2. next minute", lambda: scan(now + minute))
     timed("3. scan marks wiped, first run again", lambda: scan(now, forget=True))
     Notification.objects.filter(kind="team_digest").delete()
-    timed("4. digests alone (5 managers)", lambda: ({"team_digest": digests_send(now=now)}, {}))
+    timed(
+        "4. digests alone (5 managers)",
+        lambda: ({"team_digest": digests_send(now=now, seconds=60)}, {}),
+    )
 
     waiting = Notification.objects.filter(email_state="pending").count()
     wall = time.perf_counter()

@@ -86,8 +86,9 @@ DIGEST_ITEMS = 10
 DIGEST_COUNT_CAP = 999
 """A digest counts overdue tasks and stalled deals up to this, then says "999+"."""
 
-DIGEST_SECONDS_PER_RUN = 2.0
-"""Time one scan spends on digests; managers left over get theirs in the next minute."""
+SCAN_SECONDS_PER_RUN = 4.0
+"""Time budget of one scan: digests get what the rules left of it (at least one manager
+per run, so digests always progress); managers left over get theirs next minute."""
 
 EMAIL_BY_DEFAULT = frozenset({NotificationKind.ASSIGNED, NotificationKind.TEAM_DIGEST})
 """Kinds sent by email unless the user turns it off (every kind is in-app by default)."""

@@ -23,11 +23,11 @@ from pipewise.activities.choices import (
     DEFAULT_STAGE_EXPECTED_DAYS,
     DIGEST_COUNT_CAP,
     DIGEST_HOUR,
-    DIGEST_SECONDS_PER_RUN,
     DUE_SOON_LEAD_TIME,
     EMAIL_BY_DEFAULT,
     FIRST_SCAN_LOOKBACK,
     OPEN_TASK_STATUSES,
+    SCAN_SECONDS_PER_RUN,
     EmailState,
     NotificationKind,
     SubjectType,
@@ -534,6 +534,7 @@ def reminders_scan(*, now: datetime.datetime | None = None) -> ScanReport:
     """
     now = now or timezone.now()
     report = ScanReport()
+    scan_started = time.monotonic()
     rules = [
         (NotificationKind.TASK_DUE_SOON, _scan_due_soon),
         (NotificationKind.TASK_OVERDUE, _scan_overdue),
@@ -553,7 +554,8 @@ def reminders_scan(*, now: datetime.datetime | None = None) -> ScanReport:
             report.written[kind] = 0
         report.seconds[kind] = time.monotonic() - started
     started = time.monotonic()
-    report.written[NotificationKind.TEAM_DIGEST] = digests_send(now=now)
+    left = SCAN_SECONDS_PER_RUN - (started - scan_started)
+    report.written[NotificationKind.TEAM_DIGEST] = digests_send(now=now, seconds=left)
     report.seconds[NotificationKind.TEAM_DIGEST] = time.monotonic() - started
     logger.info(
         "Reminder scan: %s",
@@ -690,11 +692,13 @@ def _scan_close_date_passed(since, now) -> list[Pending]:
     ]
 
 
-def digests_send(*, now: datetime.datetime) -> int:
+def digests_send(*, now: datetime.datetime, seconds: float = SCAN_SECONDS_PER_RUN) -> int:
     """Each manager's daily digest of their team's overdue tasks and stalled deals.
 
     Sent once per local day, from ``DIGEST_HOUR`` on (a worker that was down at
     that hour sends it when it comes back). It lists only what the manager may see.
+    Stops after ``seconds`` (but always does one manager); the others get theirs on the
+    next run, so one run stays short however many managers there are.
     """
     local = timezone.localtime(now)
     if local.hour < DIGEST_HOUR:
@@ -712,8 +716,8 @@ def digests_send(*, now: datetime.datetime) -> int:
     written = 0
     started = time.monotonic()
     for manager in list(managers):
-        if time.monotonic() - started > DIGEST_SECONDS_PER_RUN:
-            break  # the others get theirs next minute: one run stays short with many managers
+        if written and time.monotonic() - started > seconds:
+            break
         title, body = digest_compose(manager=manager, now=now)
         written += notifications_write(
             kind=NotificationKind.TEAM_DIGEST,

@@ -4,6 +4,8 @@ assignments, digests; each sent once however often the scan runs."""
 from __future__ import annotations
 
 import datetime
+import itertools
+from types import SimpleNamespace
 
 import pytest
 from django.core import mail
@@ -248,14 +250,22 @@ def test_digests_left_over_when_a_run_runs_out_of_time_go_out_next_minute(
     from pipewise.activities import services
 
     now = timezone.localtime(timezone.now() + datetime.timedelta(days=1)).replace(hour=8)
-    ticks = iter([0.0, 0.0, 5.0, 10.0, 10.0, 10.0, 10.0, 10.0])
-    monkeypatch.setattr(services.time, "monotonic", lambda: next(ticks))
-    monkeypatch.setattr(services, "DIGEST_SECONDS_PER_RUN", 1.0)
-    assert services.digests_send(now=now) == 1  # the clock ran out after the first manager
-    monkeypatch.setattr(services, "DIGEST_SECONDS_PER_RUN", 100.0)
-    assert services.digests_send(now=now) == 2
-    assert services.digests_send(now=now + MINUTE) == 0
+    ticks = itertools.chain([0.0, 5.0], itertools.repeat(10.0))
+    monkeypatch.setattr(services, "time", SimpleNamespace(monotonic=lambda: next(ticks)))
+    assert services.digests_send(now=now, seconds=1.0) == 1  # out of time after the first
+    assert services.digests_send(now=now, seconds=100.0) == 2
+    assert services.digests_send(now=now + MINUTE, seconds=0.0) == 0
     assert len(kinds(NotificationKind.TEAM_DIGEST)) == 3
+
+
+def test_a_run_with_no_time_left_still_sends_one_digest(sales, people):
+    from pipewise.activities.services import digests_send
+
+    now = timezone.localtime(timezone.now() + datetime.timedelta(days=1)).replace(hour=8)
+    assert digests_send(now=now, seconds=-1.0) == 1
+    assert digests_send(now=now, seconds=-1.0) == 1
+    assert digests_send(now=now, seconds=-1.0) == 1
+    assert digests_send(now=now, seconds=-1.0) == 0
 
 
 def test_a_digest_caps_its_counts(sales, people, monkeypatch):
