@@ -31,9 +31,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKDIR = Path("/tmp/pipewise-bench")
-PG_BASE = "postgres://postgres@127.0.0.1:5432"
-BENCH_SECRET = "bench-only-secret-key-not-for-production-0123456789"
+sys.path.insert(0, str(ROOT))
+
+from bench.api_list import (  # noqa: E402 - the same places and database set-up
+    BENCH_SECRET,
+    PG_BASE,
+    WORKDIR,
+    _ensure_pg_database,
+)
+
 TARGET_SECONDS = 5.0
 
 
@@ -82,14 +88,6 @@ def main() -> None:
         print(line.replace("| DB ", f"| {args.db} ", 1))
     if result.returncode:
         raise SystemExit(result.returncode)
-
-
-def _ensure_pg_database(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def build_tasks(size: int, *, seed: int = 11, progress=print) -> None:
@@ -185,7 +183,6 @@ def steady_state() -> None:
 
 
 def run_worker(size: int, tasks: int) -> None:
-    sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pipewise.settings")
     import django
 
