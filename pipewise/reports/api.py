@@ -18,6 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from pipewise.org.choices import Role
 from pipewise.org.models import Team
 from pipewise.reports.builder import Definition, run_report
 from pipewise.reports.choices import MONEY_UNITS, Dimension, Filter, Measure, ReportEntity, Unit
@@ -218,6 +219,11 @@ class CalculatedFieldSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_field({"type": "string", "enum": ["", *Role.values]})
+class RoleOrBlankField(serializers.ChoiceField):
+    """A role or '' (described inline: the users API names the role choices already)."""
+
+
 class SavedReportSerializer(serializers.ModelSerializer):
     """A saved report's definition. Checked as a whole by the service (field-level errors)."""
 
@@ -231,6 +237,12 @@ class SavedReportSerializer(serializers.ModelSerializer):
     calculated_fields = CalculatedFieldSerializer(many=True, required=False)
     shared_with_team = serializers.PrimaryKeyRelatedField(
         queryset=Team.objects.all(), allow_null=True, required=False
+    )
+    shared_with_role = RoleOrBlankField(
+        choices=Role.choices,
+        required=False,
+        allow_blank=True,
+        help_text="A role whose holders see the report (each their own records); '' for none.",
     )
 
     class Meta:
@@ -277,6 +289,7 @@ class SavedReportViewSet(viewsets.ViewSet):
     computed over the records you may see."""
 
     serializer_class = SavedReportSerializer
+    queryset = SavedReport.objects.none()  # for the schema (ids); data via get_queryset
 
     def get_queryset(self):
         return saved_report_visible_to(self.request.user).select_related("owner")
