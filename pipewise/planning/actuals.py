@@ -25,7 +25,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from pipewise.org.models import User
@@ -38,7 +37,6 @@ from pipewise.planning.choices import (
 )
 from pipewise.planning.periods import fiscal_year, fiscal_year_of, month_index, month_of_index
 from pipewise.reports.kpis import registry
-from pipewise.reports.kpis.base import AggregateKpi, rounded
 
 # How each target dimension narrows a KPI: (group_by dimension, its label attribute) and
 # the filter name. Territories only filter (a region's target counts its countries).
@@ -57,7 +55,6 @@ FILTERS = {
 # Product lines cannot be a KPI filter, only a group: they take the group when present.
 GROUP_PREFERENCE = (Dimension.PRODUCT_LINE, Dimension.USER, Dimension.TEAM, Dimension.SEGMENT)
 PERCENT = Decimal("0.1")
-NOT_AN_AGGREGATE = "Target metrics need an aggregate KPI (one GROUP BY); {kpi!r} is not."
 CENTS = Decimal("0.01")
 
 
@@ -75,32 +72,20 @@ class Question:
     group: str | None
 
     def by_month(self, start: datetime.date, end: datetime.date) -> dict[tuple, Decimal]:
-        """The KPI per (group label, "YYYY-MM") from ``start`` to ``end``.
-
-        A KPI that is an aggregate (all planning metrics are) is asked for its groups only,
-        through the registry's own pieces — ``prepare``, ``records``, ``aggregates``,
-        ``group_rows``, ``value`` — so the definition stays the registry's and the
-        database runs one ``GROUP BY`` instead of ``compute``'s total plus groups.
-        """
-        kpi = registry.get(self.kpi)
-        group_by = (self.group, "month") if self.group else ("month",)
-        asked = dict(
+        """The KPI per (group label, "YYYY-MM") from ``start`` to ``end``: one grouped
+        question to the registry, without the total it would otherwise also compute."""
+        answer = registry.get(self.kpi).compute(
             user=_organisation_reader(),
             start=start,
             end=end,
-            group_by=group_by,
+            group_by=(self.group, "month") if self.group else ("month",),
             filters=dict(self.filters),
-            inputs=None,
+            with_total=False,
         )
-        if not isinstance(kpi, AggregateKpi):
-            raise ImproperlyConfigured(NOT_AN_AGGREGATE.format(kpi=self.kpi))
-        query = kpi.prepare(**asked)
-        rows = kpi.group_rows(kpi.records(query), kpi.aggregates(query), query)
-        groups = ((key, rounded(kpi.unit, kpi.value(row, query))) for key, row in rows.items())
         found = {}
-        for key, value in groups:
-            label, month = key if self.group else (None, key[0])
-            found[(label, month)] = Decimal(value or 0)
+        for group in answer.groups:
+            label, month = tuple(group.group) if self.group else (None, group.group)
+            found[(label, month)] = Decimal(group.value or 0)
         return found
 
 
