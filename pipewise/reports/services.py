@@ -67,15 +67,7 @@ def saved_report_create(*, by: User, name: str, entity: str, **fields) -> SavedR
     definition = check_definition(
         entity=entity, **{k: fields[k] for k in DEFINITION_FIELDS[1:] if k in fields}
     )
-    report = SavedReport(owner=by, name=name)
-    _apply_definition(report, definition)
-    for key in SETTING_FIELDS[1:]:
-        if key in fields:
-            setattr(report, key, fields[key])
-    _check_sharing(report)
-    report.full_clean()
-    report.save()
-    return report
+    return _write(SavedReport(owner=by, name=name), definition, fields)
 
 
 @transaction.atomic
@@ -87,14 +79,7 @@ def saved_report_update(*, report: SavedReport, by: User, **changes) -> SavedRep
     report = SavedReport.objects.select_for_update().get(pk=report.pk)
     current = {k: getattr(report, k) for k in DEFINITION_FIELDS}
     current.update({k: v for k, v in changes.items() if k in DEFINITION_FIELDS})
-    _apply_definition(report, check_definition(**current))
-    for key in SETTING_FIELDS:
-        if key in changes:
-            setattr(report, key, changes[key])
-    _check_sharing(report)
-    report.full_clean()
-    report.save()
-    return report
+    return _write(report, check_definition(**current), changes)
 
 
 @transaction.atomic
@@ -105,9 +90,17 @@ def saved_report_delete(*, report: SavedReport, by: User) -> None:
     report.delete()
 
 
-def _check_sharing(report: SavedReport) -> None:
+def _write(report: SavedReport, definition: Definition, settings: dict) -> SavedReport:
+    """Store a checked definition and the settings given (name, chart, sharing, schedule)."""
+    _apply_definition(report, definition)
+    for key in SETTING_FIELDS:
+        if key in settings:
+            setattr(report, key, settings[key])
     if report.shared_with_team_id and report.shared_with_role:
         raise ValidationError({"shared_with_role": SHARE_TEAM_OR_ROLE})
+    report.full_clean()
+    report.save()
+    return report
 
 
 # --- scheduled delivery -----------------------------------------------------------

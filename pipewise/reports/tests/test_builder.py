@@ -374,3 +374,18 @@ def test_it_keeps_no_delivery_when_the_mail_fails(people, monkeypatch):
 def test_definition_of_a_saved_report_round_trips(people):
     report = saved_report_create(by=fresh(people.ae), **REPORT)
     assert Definition.of(report).group_by == ("owner", "status")
+
+
+def test_it_shares_with_a_team_or_a_role_not_both(people):
+    from pipewise.org.services import team_save
+
+    team = team_save(name="Bavaria", manager=people.manager)
+    with pytest.raises(ValidationError) as caught:
+        saved_report_create(
+            by=fresh(people.manager),
+            **REPORT,
+            shared_with_team=team,
+            shared_with_role="account_executive",
+        )
+    assert "not both" in caught.value.message_dict["shared_with_role"][0]
+    assert not SavedReport.objects.exists()
