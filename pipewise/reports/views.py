@@ -86,7 +86,8 @@ def _heat(groups: list[dict]) -> dict:
     def cell(row, column):
         group = cells.get((row, column), {"value": 0, "url": None})
         value = group["value"] or 0
-        return {"value": value, "url": group["url"], "shade": round(100 * value / top)}
+        shade = round(100 * value / top)
+        return {"value": value, "url": group["url"], "shade": shade, "dark": shade >= 60}
 
     return {
         "columns": columns,

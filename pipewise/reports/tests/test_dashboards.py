@@ -88,7 +88,7 @@ def test_it_drills_won_revenue_down_to_the_opportunity_list_with_the_same_total(
 def test_it_drills_a_heat_map_cell_down_to_the_activities_behind_it(ledger, people, api):
     client = browser(people.manager)
     html = client.get("/dashboards/manager/", YEAR).content.decode()
-    links = re.findall(r'<td class="num heat"[^>]*><a href="([^"]+)">(\d+)</a>', html)
+    links = re.findall(r'<td class="num heat[^"]*"[^>]*><a href="([^"]+)">(\d+)</a>', html)
     assert links
     for url, count in links:
         page = client.get(url.replace("&amp;", "&"))
