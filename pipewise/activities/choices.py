@@ -74,9 +74,6 @@ DUE_SOON_LEAD_TIME = datetime.timedelta(hours=24)
 FIRST_SCAN_LOOKBACK = datetime.timedelta(days=1)
 """How far back the very first scan looks for work that became due or stalled."""
 
-DEFAULT_STAGE_EXPECTED_DAYS = 30
-"""Days a deal may sit in a stage whose expected duration is not set before it is stalled."""
-
 DIGEST_HOUR = 7
 """Local hour (TIME_ZONE) from which a manager's daily digest is sent (once per day)."""
 

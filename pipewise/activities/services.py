@@ -20,7 +20,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pipewise.activities.choices import (
-    DEFAULT_STAGE_EXPECTED_DAYS,
     DIGEST_COUNT_CAP,
     DIGEST_HOUR,
     DUE_SOON_LEAD_TIME,
@@ -621,10 +620,8 @@ def stage_limits() -> dict[int, int]:
     from pipewise.pipeline.choices import StageKind
     from pipewise.pipeline.models import Stage
 
-    return {
-        pk: days if days is not None else DEFAULT_STAGE_EXPECTED_DAYS
-        for pk, days in Stage.objects.filter(kind=StageKind.OPEN).values_list("pk", "expected_days")
-    }
+    stages = Stage.objects.filter(kind=StageKind.OPEN).only("pk", "expected_days")
+    return {stage.pk: stage.expected_duration for stage in stages}
 
 
 def stalled_condition(now: datetime.datetime, *, since: datetime.datetime | None = None) -> Q:

@@ -98,10 +98,15 @@ class Stage(models.Model):
     def is_closed(self) -> bool:
         return self.kind != StageKind.OPEN
 
+    @property
+    def expected_duration(self) -> int:
+        """Days a deal is expected to spend here: the stage's own figure, else the default."""
+        return DEFAULT_EXPECTED_DAYS if self.expected_days is None else self.expected_days
+
     def stalled_before(self, now: datetime.datetime) -> datetime.datetime:
         """An open deal that entered this stage before this moment is stalled: it has been here
         longer than the stage's expected duration (exactly that long is not stalled yet)."""
-        return now - datetime.timedelta(days=self.expected_days or DEFAULT_EXPECTED_DAYS)
+        return now - datetime.timedelta(days=self.expected_duration)
 
 
 class Opportunity(BusinessRecord):

@@ -12,7 +12,6 @@ from django.core import mail
 from django.utils import timezone
 
 from pipewise.activities.choices import (
-    DEFAULT_STAGE_EXPECTED_DAYS,
     DUE_SOON_LEAD_TIME,
     EmailState,
     NotificationKind,
@@ -27,6 +26,7 @@ from pipewise.activities.services import (
     task_update,
 )
 from pipewise.leads.services import lead_update
+from pipewise.pipeline.choices import DEFAULT_EXPECTED_DAYS
 from pipewise.pipeline.services import opportunity_update
 
 MINUTE = datetime.timedelta(minutes=1)
@@ -116,7 +116,7 @@ def test_it_uses_the_default_duration_for_a_stage_without_one(sales):
     stage = sales.ae_opp.stage
     stage.expected_days = None
     stage.save(update_fields=["expected_days"])
-    limit = sales.ae_opp.stage_entered_at + datetime.timedelta(days=DEFAULT_STAGE_EXPECTED_DAYS)
+    limit = sales.ae_opp.stage_entered_at + datetime.timedelta(days=DEFAULT_EXPECTED_DAYS)
     reminders_scan(now=limit)
     assert kinds(NotificationKind.OPPORTUNITY_STALLED) == []
     reminders_scan(now=limit + MINUTE)
