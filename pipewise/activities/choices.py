@@ -52,6 +52,7 @@ class NotificationKind(models.TextChoices):
     CLOSE_DATE_PASSED = "close_date_passed", "Close date passed while open"
     ASSIGNED = "assigned", "Record assigned to you"
     TEAM_DIGEST = "team_digest", "Daily digest of the team's overdue work and stalled deals"
+    DISCOUNT_APPROVAL = "discount_approval", "Discount approval asked of you, or decided"
 
 
 class SubjectType(models.TextChoices):
@@ -87,5 +88,7 @@ SCAN_SECONDS_PER_RUN = 4.0
 """Time budget of one scan: digests get what the rules left of it (at least one manager
 per run, so digests always progress); managers left over get theirs next minute."""
 
-EMAIL_BY_DEFAULT = frozenset({NotificationKind.ASSIGNED, NotificationKind.TEAM_DIGEST})
+EMAIL_BY_DEFAULT = frozenset(
+    {NotificationKind.ASSIGNED, NotificationKind.TEAM_DIGEST, NotificationKind.DISCOUNT_APPROVAL}
+)
 """Kinds sent by email unless the user turns it off (every kind is in-app by default)."""

@@ -14,12 +14,17 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from pipewise.activities.services import notify_on_assign, task_create
+from pipewise.activities.choices import NotificationKind, SubjectType
+from pipewise.activities.services import (
+    Pending,
+    notifications_write,
+    notify_on_assign,
+    task_create,
+)
 from pipewise.core.concurrency import bump_version, lock_current
 from pipewise.core.money import CENTS
 from pipewise.core.services import record_create, record_delete, record_restore, record_update
@@ -474,34 +479,54 @@ def _approvers_of(opportunity: Opportunity) -> list[User]:
 
 
 def notify_discount_approval_requested(approval: DiscountApproval) -> None:
-    """Tell the owner's managers that a discount waits for them (email; in-app: approvals page).
+    """Tell the owner's managers that a discount waits for their decision.
 
-    Hook for the notifications service: once it has a kind for approvals, call it here.
+    In-app, and by email unless they turned it off; the approvals page lists it too.
     """
-    recipients = [u.email for u in _approvers_of(approval.opportunity) if u.email]
-    if recipients:
-        send_mail(
-            f"Discount approval requested: {approval.opportunity}",
-            f"{approval.requested_by} asks to give {approval.discount_percent} % discount "
-            f"(threshold {approval.threshold_percent} %).\n{approval.request_comment}",
-            None,
-            recipients,
-            fail_silently=True,
-        )
+    opportunity = approval.opportunity
+    notifications_write(
+        kind=NotificationKind.DISCOUNT_APPROVAL,
+        items=[
+            Pending(
+                recipient_id=manager.pk,
+                subject_type=SubjectType.OPPORTUNITY,
+                subject_id=opportunity.pk,
+                occasion=f"approval-{approval.pk}-requested",
+                title=f"Discount approval requested: {opportunity}",
+                body=(
+                    f"{approval.requested_by} asks to give {approval.discount_percent} % "
+                    f"discount (threshold {approval.threshold_percent} %). "
+                    f"{approval.request_comment}"
+                ).strip(),
+            )
+            for manager in _approvers_of(opportunity)
+        ],
+        now=timezone.now(),
+    )
 
 
 def notify_discount_approval_decided(approval: DiscountApproval) -> None:
-    """Tell the requester the decision (email). Hook for the notifications service, as above."""
-    requester = approval.requested_by
-    if requester is not None and requester.email:
-        send_mail(
-            f"Discount {approval.get_status_display().lower()}: {approval.opportunity}",
-            f"{approval.decided_by} {approval.get_status_display().lower()} the "
-            f"{approval.discount_percent} % discount.\n{approval.decision_comment}",
-            None,
-            [requester.email],
-            fail_silently=True,
-        )
+    """Tell the requester how their discount request was decided (in-app and email)."""
+    if approval.requested_by_id is None:
+        return
+    decision = approval.get_status_display().lower()
+    notifications_write(
+        kind=NotificationKind.DISCOUNT_APPROVAL,
+        items=[
+            Pending(
+                recipient_id=approval.requested_by_id,
+                subject_type=SubjectType.OPPORTUNITY,
+                subject_id=approval.opportunity_id,
+                occasion=f"approval-{approval.pk}-{approval.status}",
+                title=f"Discount {decision}: {approval.opportunity}",
+                body=(
+                    f"{approval.decided_by} {decision} the {approval.discount_percent} % "
+                    f"discount. {approval.decision_comment}"
+                ).strip(),
+            )
+        ],
+        now=timezone.now(),
+    )
 
 
 @transaction.atomic

@@ -10,7 +10,9 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from pypdf import PdfReader
 
-from pipewise.activities.models import Task
+from pipewise.activities.choices import NotificationKind
+from pipewise.activities.models import Notification, Task
+from pipewise.activities.services import notification_send_emails
 from pipewise.catalog.models import PriceList, PriceListItem, Product
 from pipewise.pipeline.choices import DiscountApprovalStatus
 from pipewise.pipeline.models import DiscountApproval, Order, Quote
@@ -91,6 +93,16 @@ def test_it_uses_the_threshold_of_the_deals_price_list(sales, people, products):
     assert discount_status(opp)["state"] == "not_needed"
 
 
+def notified_about(opportunity, username="manager") -> dict[str, str]:
+    """The discount-approval notifications about ``opportunity`` that ``username`` got."""
+    rows = Notification.objects.filter(
+        kind=NotificationKind.DISCOUNT_APPROVAL,
+        subject_id=opportunity.pk,
+        recipient__username=username,
+    )
+    return {row.recipient.username: row.title for row in rows}
+
+
 def test_the_owners_manager_approves_and_the_deal_can_be_won(
     sales, people, products, django_capture_on_commit_callbacks
 ):
@@ -98,7 +110,10 @@ def test_the_owners_manager_approves_and_the_deal_can_be_won(
     with django_capture_on_commit_callbacks(execute=True):
         approval = discount_approval_request(opportunity=opp, by=people.ae, comment="3-year term")
     assert approval.discount_percent == Decimal("20.00")
-    assert mail.outbox[-1].to == ["manager@example.com", "vp@example.com"]
+    assert notified_about(opp) == {"manager": "Discount approval requested: " + opp.name}
+    assert notified_about(opp, "vp") == {"vp": "Discount approval requested: " + opp.name}
+    notification_send_emails()
+    assert sorted(m.to[0] for m in mail.outbox) == ["manager@example.com", "vp@example.com"]
     with pytest.raises(ValidationError) as twice:
         discount_approval_request(opportunity=opp, by=people.ae)
     assert twice.value.message_dict["discount"] == [DISCOUNT_ALREADY_PENDING]
@@ -108,6 +123,8 @@ def test_the_owners_manager_approves_and_the_deal_can_be_won(
         )
     assert decided.status == DiscountApprovalStatus.APPROVED
     assert decided.decided_by == people.manager and decided.decided_at is not None
+    assert notified_about(opp, "ae") == {"ae": "Discount approved: " + opp.name}
+    notification_send_emails()
     assert mail.outbox[-1].to == ["ae@example.com"]
     assert discount_status(opp)["state"] == "approved"
     assert opportunity_close_won(opportunity=opp, by=people.ae).status == "won"
