@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, DateField, F, Q, Sum, When
+from django.db.models import Case, Count, DateField, F, Sum, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -160,7 +160,10 @@ def stage_totals(
 
     ``statuses`` keeps deals whose stage is of those kinds (a deal's status
     follows its stage); ``closed_since`` keeps only the closed deals closed on or
-    after that local day (open deals always count). One query over the totals rows.
+    after that local day (open deals always count). One query over the totals rows, or
+    two with ``closed_since``: the open rows, then the recent closed ones. Each then seeks
+    its own range of the (stage, closed_on) index; one query with ``closed_on IS NULL OR
+    closed_on >= …`` reads every closed day the stages ever had.
     """
     rows = StageTotal.objects.all()
     if owner_ids is not None:
@@ -171,14 +174,19 @@ def stage_totals(
         rows = rows.filter(stage_id__in=list(stage_ids))
     if statuses is not None:
         rows = rows.filter(stage__kind__in=list(statuses))
+    parts = [rows]
     if closed_since is not None:
-        rows = rows.filter(Q(closed_on__isnull=True) | Q(closed_on__gte=closed_since))
-    grouped = rows.order_by().values("stage_id").annotate(n=Sum("count"), total=Sum("amount"))
-    return {
-        row["stage_id"]: StageFigure(row["n"] or 0, row["total"] or ZERO)
-        for row in grouped
-        if row["n"]
-    }
+        parts = [rows.filter(closed_on__isnull=True), rows.filter(closed_on__gte=closed_since)]
+    figures: dict[int, StageFigure] = {}
+    for part in parts:
+        grouped = part.order_by().values("stage_id").annotate(n=Sum("count"), total=Sum("amount"))
+        for row in grouped:
+            if row["n"]:
+                before = figures.get(row["stage_id"], StageFigure())
+                figures[row["stage_id"]] = StageFigure(
+                    before.count + row["n"], before.amount + (row["total"] or ZERO)
+                )
+    return figures
 
 
 def figures_total(figures: dict[int, StageFigure], stages: Iterable[Stage]) -> dict:
