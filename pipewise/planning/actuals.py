@@ -51,6 +51,7 @@ FILTERS = {
     Dimension.TEAM: "team",
     Dimension.TERRITORY: "territory",
     Dimension.SEGMENT: "segment",
+    Dimension.ACCOUNT: "account",
 }
 # Product lines cannot be a KPI filter, only a group: they take the group when present.
 GROUP_PREFERENCE = (Dimension.PRODUCT_LINE, Dimension.USER, Dimension.TEAM, Dimension.SEGMENT)

@@ -33,6 +33,7 @@ from pipewise.planning.permissions import (
     target_visible_to,
 )
 from pipewise.planning.selectors import (
+    MEMBER_RELATIONS,
     attainment_report,
     growth_flags,
     plan_progress,
@@ -65,6 +66,7 @@ class TargetSerializer(serializers.ModelSerializer):
             "territory",
             "product_line",
             "segment",
+            "account",
             "member_label",
             "note",
             "created_at",
@@ -360,6 +362,7 @@ class ProfileSerializer(serializers.ModelSerializer):
             "territory",
             "product_line",
             "segment",
+            "account",
             "member_label",
             "weights",
             "updated_at",
@@ -402,9 +405,7 @@ class ProfileViewSet(
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
-        return profile_visible_to(self.request.user).select_related(
-            "user", "team", "territory", "product_line", "segment"
-        )
+        return profile_visible_to(self.request.user).select_related(*MEMBER_RELATIONS)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

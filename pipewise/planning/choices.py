@@ -40,6 +40,7 @@ class Dimension(models.TextChoices):
     TERRITORY = "territory", "Territory"
     PRODUCT_LINE = "product_line", "Product line"
     SEGMENT = "segment", "Segment"
+    ACCOUNT = "account", "Account"
 
 
 DIMENSIONS = tuple(Dimension.values)

@@ -42,9 +42,10 @@ class TargetForm(forms.Form):
     territory = forms.ModelChoiceField(queryset=None, required=False)
     product_line = forms.ModelChoiceField(queryset=None, required=False)
     segment = forms.ModelChoiceField(queryset=None, required=False)
+    account = forms.ModelChoiceField(queryset=None, required=False, label="Customer account")
     note = forms.CharField(max_length=300, required=False)
 
-    def __init__(self, *args, people, **kwargs):
+    def __init__(self, *args, people, accounts, **kwargs):
         from pipewise.org.models import ProductLine, Segment, Team, Territory
 
         super().__init__(*args, **kwargs)
@@ -53,6 +54,7 @@ class TargetForm(forms.Form):
         self.fields["territory"].queryset = Territory.objects.order_by("name")
         self.fields["product_line"].queryset = ProductLine.objects.order_by("name")
         self.fields["segment"].queryset = Segment.objects.order_by("name")
+        self.fields["account"].queryset = accounts
 
 
 class TargetAmountForm(VersionedForm):

@@ -45,6 +45,9 @@ class MemberFields(models.Model):
     segment = models.ForeignKey(
         "org.Segment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    account = models.ForeignKey(
+        "customers.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         abstract = True
@@ -69,8 +72,8 @@ def _member_key() -> list:
 
 class Target(MemberFields, BusinessRecord):
     """A quota: how much of a metric (booked revenue, calls …) a member should reach in a
-    fiscal period. A person, a team, a territory, a product line, a segment, a combination
-    of them (territory × product line), or none (the company)."""
+    fiscal period. A person, a team, a territory, a product line, a segment, a customer
+    account, a combination of them (territory × product line), or none (the company)."""
 
     metric = models.CharField(max_length=20, choices=Metric.choices)
     period_kind = models.CharField(max_length=8, choices=PeriodKind.choices)

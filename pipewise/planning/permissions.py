@@ -3,11 +3,13 @@
 Admin, sales ops and executives see every target. Everyone else sees the targets
 of the people they see by the reporting line (a rep their own, a manager their
 whole line), the targets of their own team and of the teams managed by someone in
-their line. Targets without a person or team (a territory, product line, segment
+their line, and the targets of the customer accounts owned by the people they see.
+Targets without a person or team (a territory, product line, segment
 or the company) are organisation-level: sales managers see them too.
 
-Targets are set by sales ops and admins, and by managers for the people and teams
-below them — never by a rep for themselves, nor by a manager for their own quota.
+Targets are set by sales ops and admins, and by managers for the people, teams and
+accounts (by the account's owner) below them — never by a rep for themselves, nor by a
+manager for their own quota.
 Sales plans follow their owner: the owner and everyone above them see it; the owner
 writes it, their managers review it.
 """
@@ -42,15 +44,18 @@ def target_visible_to(user: User) -> QuerySet[Target]:
         return targets
     visible = Q(user_id__in=owners)
     visible |= Q(team__manager_id__in=owners)
+    # An account's target is seen by whoever sees the targets of the account's owner.
+    visible |= Q(user__isnull=True, team__isnull=True, account__owner_id__in=owners)
     if user.team_id:
         visible |= Q(team_id=user.team_id)
     if _sees_org_targets(user):
-        visible |= Q(user__isnull=True, team__isnull=True)
+        visible |= Q(user__isnull=True, team__isnull=True, account__isnull=True)
     return targets.filter(visible)
 
 
-def can_set_target(user: User, *, person: User | None, team=None) -> bool:
-    """May ``user`` set a target for ``person`` / ``team`` (None, None = organisation level)?"""
+def can_set_target(user: User, *, person: User | None, team=None, account=None) -> bool:
+    """May ``user`` set a target for ``person`` / ``team`` / ``account`` (None, None, None =
+    organisation level)? An account's target is set by whoever sets its owner's targets."""
     if user.is_read_only:
         return False
     if user.can_configure:
@@ -60,12 +65,16 @@ def can_set_target(user: User, *, person: User | None, team=None) -> bool:
         return person.pk in below
     if team is not None:
         return team.manager_id is not None and team.manager_id in below | {user.pk}
+    if account is not None:
+        return account.owner_id in below
     return False
 
 
 def access_target(user: User, pk, *, for_write: bool = False) -> Target:
-    target = get_object_or_404(target_visible_to(user).select_related("team"), pk=pk)
-    if for_write and not can_set_target(user, person=target.user, team=target.team):
+    target = get_object_or_404(target_visible_to(user).select_related("team", "account"), pk=pk)
+    if for_write and not can_set_target(
+        user, person=target.user, team=target.team, account=target.account
+    ):
         raise PermissionDenied(NOT_YOUR_TARGET)
     return target
 

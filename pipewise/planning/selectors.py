@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from pipewise.activities.choices import TaskStatus
 from pipewise.activities.models import Task, TodoItem
+from pipewise.customers.permissions import account_visible_to
 from pipewise.org.models import ProductLine, Segment, Team, Territory, User
 from pipewise.org.permissions import owner_ids_visible_to
 from pipewise.planning.actuals import (
@@ -39,7 +40,7 @@ from pipewise.planning.periods import (
 )
 from pipewise.planning.permissions import target_visible_to
 
-MEMBER_RELATIONS = ("user", "team", "territory", "product_line", "segment")
+MEMBER_RELATIONS = ("user", "team", "territory", "product_line", "segment", "account")
 
 
 def with_members(targets: QuerySet[Target]) -> QuerySet[Target]:
@@ -54,11 +55,15 @@ def only_dimension(targets: QuerySet[Target], dimension: str | None) -> QuerySet
 
 def members_of(viewer: User, dimension: str) -> list:
     """The members a grid for ``dimension`` lists: people the viewer sees, every team,
-    territory, product line or segment."""
+    territory, product line or segment; for accounts (too many to list them all) the visible
+    accounts that already have a target — a new account's first target is set on the form."""
     if dimension == Dimension.USER:
         people = User.objects.filter(is_active=True).order_by("first_name", "last_name")
         owners = owner_ids_visible_to(viewer)
         return list(people if owners is None else people.filter(pk__in=owners))
+    if dimension == Dimension.ACCOUNT:
+        with_targets = Target.objects.filter(account__isnull=False).values("account_id")
+        return list(account_visible_to(viewer).filter(pk__in=with_targets).order_by("name"))
     model = {
         Dimension.TEAM: Team,
         Dimension.TERRITORY: Territory,

@@ -17,6 +17,7 @@ from pipewise.activities.services import task_create
 from pipewise.core.concurrency import bump_version, lock_current
 from pipewise.core.money import CENTS
 from pipewise.core.services import record_delete
+from pipewise.customers.models import Account
 from pipewise.org.models import ProductLine, Segment, Team, Territory, User
 from pipewise.planning import actuals
 from pipewise.planning.allocation import as_percentages, split_exactly
@@ -148,6 +149,7 @@ def target_create(
     territory: Territory | None = None,
     product_line: ProductLine | None = None,
     segment: Segment | None = None,
+    account: Account | None = None,
     note: str = "",
     check_access: bool = True,
 ) -> Target:
@@ -158,9 +160,10 @@ def target_create(
         Dimension.TERRITORY: territory,
         Dimension.PRODUCT_LINE: product_line,
         Dimension.SEGMENT: segment,
+        Dimension.ACCOUNT: account,
     }
     _check_members(metric, members)
-    if check_access and not can_set_target(by, person=user, team=team):
+    if check_access and not can_set_target(by, person=user, team=team, account=account):
         raise PermissionDenied(NOT_YOUR_TARGET)
     period = period_of(period_kind, period_start, first_month=None)
     amount = _number(amount, metric=metric)
@@ -253,7 +256,10 @@ def target_set(
     """Create the target or change its amount (the grid editor and the XLSX import)."""
     _check_members(metric, members)
     if check_access and not can_set_target(
-        by, person=members.get(Dimension.USER), team=members.get(Dimension.TEAM)
+        by,
+        person=members.get(Dimension.USER),
+        team=members.get(Dimension.TEAM),
+        account=members.get(Dimension.ACCOUNT),
     ):
         raise PermissionDenied(NOT_YOUR_TARGET)
     period = period_of(period_kind, period_start, first_month=None)
@@ -288,7 +294,7 @@ def target_split_by_profile(
     Existing month targets are overwritten — this is the explicit top-down action; the
     parent itself is never changed.
     """
-    if not can_set_target(by, person=target.user, team=target.team):
+    if not can_set_target(by, person=target.user, team=target.team, account=target.account):
         raise PermissionDenied(NOT_YOUR_TARGET)
     if target.period_kind == PeriodKind.MONTH:
         raise ValidationError({"period_kind": SPLIT_NEEDS_LONGER})
@@ -687,6 +693,7 @@ def targets_grid_save(
                 by,
                 person=cell.member if dimension == Dimension.USER else None,
                 team=cell.member if dimension == Dimension.TEAM else None,
+                account=cell.member if dimension == Dimension.ACCOUNT else None,
             )
         if not allowed[cell.member]:
             errors[cell.ref] = [CELL_NOT_YOURS.format(member=cell.member)]

@@ -4,10 +4,11 @@ Layout (what a sales ops person edits in a spreadsheet)::
 
     A1 Metric        B1 won_revenue        (key; C1 shows its name)
     A2 Fiscal year   B2 2026
-    A3 Dimension     B3 user               (user, team, territory, product_line, segment)
+    A3 Dimension     B3 user               (user, team, territory, product_line, segment, account)
     row 5            Key | Name | 2026-01 … 2026-12 | Year | Months total
     row 6 …          one member per row: its key (username, team name, territory code,
-                     product line or segment name), its name, month targets, annual target
+                     product line or segment name, account id), its name, month targets,
+                     annual target
     last row         Total (ignored on import)
 
 Import reads the same layout back. Every problem is named by its cell ("C7: not a
@@ -25,6 +26,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from pipewise.customers.models import Account
 from pipewise.org.models import ProductLine, Segment, Team, Territory, User
 from pipewise.planning.choices import Dimension, Metric, PeriodKind
 from pipewise.planning.periods import fiscal_year, periods_in
@@ -48,11 +50,13 @@ MEMBER_KEYS = {
     Dimension.TERRITORY: (Territory, "code", "territory"),
     Dimension.PRODUCT_LINE: (ProductLine, "name", "product line"),
     Dimension.SEGMENT: (Segment, "name", "segment"),
+    # Account names are not unique: an account row is keyed by the account's id.
+    Dimension.ACCOUNT: (Account, "pk", "account"),
 }
 
 
 def member_key(dimension: str, member) -> str:
-    return getattr(member, MEMBER_KEYS[dimension][1])
+    return str(getattr(member, MEMBER_KEYS[dimension][1]))
 
 
 def grid_workbook(viewer: User, *, metric: str, year: int, dimension: str) -> bytes:
@@ -144,9 +148,9 @@ def grid_import(viewer: User, data: bytes) -> tuple[dict, list]:
         raise ValidationError(problems)
     model, key_field, what = MEMBER_KEYS[dimension]
     keys = [_as_text(r[0]) if r else "" for r in rows[HEADER_ROW:]]
+    wanted = [k for k in keys if k and (key_field != "pk" or k.isdigit())]
     known = {
-        getattr(m, key_field): m
-        for m in model.objects.filter(**{f"{key_field}__in": [k for k in keys if k]})
+        str(getattr(m, key_field)): m for m in model.objects.filter(**{f"{key_field}__in": wanted})
     }
     cells, seen = [], {}
     for index, key in enumerate(keys):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from pipewise.core.api import history_entries
+from pipewise.customers.permissions import account_visible_to
 from pipewise.org.permissions import owner_ids_visible_to
 from pipewise.planning import services
 from pipewise.planning.actuals import standings
@@ -57,6 +58,7 @@ from pipewise.planning.permissions import (
     target_visible_to,
 )
 from pipewise.planning.selectors import (
+    MEMBER_RELATIONS,
     growth_flags,
     only_dimension,
     plan_progress,
@@ -127,6 +129,7 @@ def target_grid_view(request):
             request.user,
             person=row.member if dimension == Dimension.USER else None,
             team=row.member if dimension == Dimension.TEAM else None,
+            account=row.member if dimension == Dimension.ACCOUNT else None,
         )
         for row in grid.rows
     }
@@ -230,7 +233,12 @@ def target_create_view(request):
     people = User.objects.filter(is_active=True).order_by("first_name")
     if owners is not None:
         people = people.filter(pk__in=owners)
-    form = TargetForm(request.POST or None, people=people, initial=request.GET)
+    form = TargetForm(
+        request.POST or None,
+        people=people,
+        accounts=account_visible_to(request.user).order_by("name"),
+        initial=request.GET,
+    )
     target = form_saved(
         request,
         form,
@@ -252,7 +260,9 @@ def target_detail(request, pk):
     up into it, the growth check, its history; split and allocation for planners."""
     target = access_target(request.user, pk)
     target = with_members(target_visible_to(request.user)).get(pk=target.pk)
-    can_edit = can_set_target(request.user, person=target.user, team=target.team)
+    can_edit = can_set_target(
+        request.user, person=target.user, team=target.team, account=target.account
+    )
     amount_form = TargetAmountForm(
         request.POST or None,
         initial={"amount": target.amount, "note": target.note, "version": target.version},
@@ -434,9 +444,7 @@ def attainment_view(request):
 
 @login_required
 def profile_list(request):
-    profiles = profile_visible_to(request.user).select_related(
-        "user", "team", "territory", "product_line", "segment"
-    )
+    profiles = profile_visible_to(request.user).select_related(*MEMBER_RELATIONS)
     can_plan = _can_plan(request.user)
     return render(
         request,

@@ -58,6 +58,7 @@ class Filter(models.TextChoices):
     SOURCE = "source", "Source (e.g. website, referral)"
     SEGMENT = "segment", "Market segment: id or name"
     ACTIVITY_TYPE = "activity_type", "Activity type (call, email, meeting, demo, note)"
+    ACCOUNT = "account", "Customer account: id or name"
 
 
 # Groupings deeper than this are refused (a pivot has rows and columns, no more).

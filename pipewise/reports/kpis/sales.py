@@ -29,6 +29,7 @@ DEAL_FILTERS = (
     Filter.PIPELINE,
     Filter.SOURCE,
     Filter.SEGMENT,
+    Filter.ACCOUNT,
 )
 CLOSED_DIMENSIONS = (
     Dimension.OWNER,

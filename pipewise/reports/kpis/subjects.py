@@ -63,6 +63,7 @@ FILTER_CONDITIONS: dict[str, Callable[[str, object], Q]] = {
     Filter.SOURCE: _equal,
     Filter.SEGMENT: _by_id_or("name"),
     Filter.ACTIVITY_TYPE: _activity_type,
+    Filter.ACCOUNT: _by_id_or("name"),
 }
 
 
@@ -143,7 +144,7 @@ OPPORTUNITIES = owned_records(
     territory="account__territory",
     segment="account__segment",
     groups={Dimension.SOURCE: "source", Dimension.STAGE: "stage__name"},
-    filters={Filter.PIPELINE: "pipeline", Filter.SOURCE: "source"},
+    filters={Filter.PIPELINE: "pipeline", Filter.SOURCE: "source", Filter.ACCOUNT: "account"},
     sorts={Dimension.STAGE: "stage__order"},
 )
 
