@@ -243,6 +243,7 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "pipewise.activities.choices.TaskStatus",
         "NotificationKindEnum": "pipewise.activities.choices.NotificationKind",
         "TerritoryLevelEnum": "pipewise.org.choices.TerritoryLevel",
+        "LeadSourceEnum": "pipewise.leads.choices.LeadSource",
     },
 }
 

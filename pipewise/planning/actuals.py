@@ -52,6 +52,7 @@ FILTERS = {
     Dimension.TERRITORY: "territory",
     Dimension.SEGMENT: "segment",
     Dimension.ACCOUNT: "account",
+    Dimension.CHANNEL: "source",
 }
 # Product lines cannot be a KPI filter, only a group: they take the group when present.
 GROUP_PREFERENCE = (Dimension.PRODUCT_LINE, Dimension.USER, Dimension.TEAM, Dimension.SEGMENT)

@@ -67,6 +67,7 @@ class TargetSerializer(serializers.ModelSerializer):
             "product_line",
             "segment",
             "account",
+            "channel",
             "member_label",
             "note",
             "created_at",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from pipewise.leads.choices import LeadSource
+
 
 class Metric(models.TextChoices):
     """What a target counts. Each metric's actual is a KPI of the reports registry."""
@@ -41,6 +43,40 @@ class Dimension(models.TextChoices):
     PRODUCT_LINE = "product_line", "Product line"
     SEGMENT = "segment", "Segment"
     ACCOUNT = "account", "Account"
+    CHANNEL = "channel", "Channel"
+
+
+# Until a channels/partners app exists, a deal's channel is its source (website, referral,
+# partner …): a channel target counts the deals of that source (the KPIs' source filter).
+CHANNEL_CHOICES = LeadSource.choices
+
+
+class Channel(str):
+    """A channel as a target member: the source key itself (so it is stored and filtered
+    as the plain value), with ``pk`` and ``name`` like the other members and its label as
+    its text."""
+
+    def __new__(cls, key: str):
+        key = str.__str__(key)  # the plain key, also from a Channel (whose text is its label)
+        channel = super().__new__(cls, key)
+        channel.key = key
+        return channel
+
+    @property
+    def pk(self) -> str:
+        return self.key
+
+    @property
+    def name(self) -> str:
+        return dict(CHANNEL_CHOICES).get(self.key, self.key)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def member_column(dimension: str) -> str:
+    """The column holding a dimension's member: the foreign key's, or the channel's value."""
+    return dimension if dimension == Dimension.CHANNEL else f"{dimension}_id"
 
 
 DIMENSIONS = tuple(Dimension.values)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django import forms
 
-from pipewise.planning.choices import AllocationMethod, Dimension, Metric, PeriodKind
+from pipewise.planning.choices import (
+    CHANNEL_CHOICES,
+    AllocationMethod,
+    Dimension,
+    Metric,
+    PeriodKind,
+)
 from pipewise.planning.models import MONTH_FIELDS
 from pipewise.web.forms import VersionedForm
 
@@ -43,6 +49,11 @@ class TargetForm(forms.Form):
     product_line = forms.ModelChoiceField(queryset=None, required=False)
     segment = forms.ModelChoiceField(queryset=None, required=False)
     account = forms.ModelChoiceField(queryset=None, required=False, label="Customer account")
+    channel = forms.ChoiceField(
+        choices=[("", "---------"), *CHANNEL_CHOICES],
+        required=False,
+        help_text="The deals' source (until there is a channels app).",
+    )
     note = forms.CharField(max_length=300, required=False)
 
     def __init__(self, *args, people, accounts, **kwargs):

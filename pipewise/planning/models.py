@@ -15,11 +15,14 @@ from simple_history.models import HistoricalRecords
 from pipewise.core.models import BusinessRecord
 from pipewise.core.money import MoneyField
 from pipewise.planning.choices import (
+    CHANNEL_CHOICES,
+    Channel,
     Dimension,
     Metric,
     PeriodKind,
     PlanStatus,
     ProfileSource,
+    member_column,
 )
 
 MONTH_FIELDS = tuple(f"month_{n:02d}" for n in range(1, 13))
@@ -48,14 +51,30 @@ class MemberFields(models.Model):
     account = models.ForeignKey(
         "customers.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    channel = models.CharField(
+        max_length=20,
+        null=True,
+        blank=True,
+        choices=CHANNEL_CHOICES,
+        help_text="The deals' source, until a channels/partners app exists.",
+    )
 
     class Meta:
         abstract = True
 
     @property
+    def channel_id(self) -> str | None:
+        """The channel's key, named like the other members' ids."""
+        return self.channel or None
+
+    @property
     def members(self) -> dict[str, object]:
         """The dimensions set on this row and their members, e.g. {"territory": <DE>}."""
-        return {d: getattr(self, d) for d in Dimension.values if getattr(self, f"{d}_id")}
+        return {d: self.member(d) for d in Dimension.values if getattr(self, f"{d}_id")}
+
+    def member(self, dimension: str):
+        value = getattr(self, dimension)
+        return Channel(value) if dimension == Dimension.CHANNEL and value else value
 
     @property
     def member_label(self) -> str:
@@ -67,7 +86,10 @@ class MemberFields(models.Model):
 
 def _member_key() -> list:
     """Expressions that make NULL members comparable, for uniqueness across dimensions."""
-    return [Coalesce(f"{d}_id", Value(0)) for d in Dimension.values]
+    return [
+        Coalesce(member_column(d), Value("" if d == Dimension.CHANNEL else 0))
+        for d in Dimension.values
+    ]
 
 
 class Target(MemberFields, BusinessRecord):

@@ -4,8 +4,8 @@ Admin, sales ops and executives see every target. Everyone else sees the targets
 of the people they see by the reporting line (a rep their own, a manager their
 whole line), the targets of their own team and of the teams managed by someone in
 their line, and the targets of the customer accounts owned by the people they see.
-Targets without a person or team (a territory, product line, segment
-or the company) are organisation-level: sales managers see them too.
+Targets without a person, team or account (a territory, product line, segment,
+channel or the company) are organisation-level: sales managers see them too.
 
 Targets are set by sales ops and admins, and by managers for the people, teams and
 accounts (by the account's owner) below them — never by a rep for themselves, nor by a

@@ -27,7 +27,14 @@ from pipewise.planning.actuals import (
     standings,
 )
 from pipewise.planning.allocation import as_percentages
-from pipewise.planning.choices import DEFAULT_HISTORY_YEARS, Dimension, PeriodKind
+from pipewise.planning.choices import (
+    CHANNEL_CHOICES,
+    DEFAULT_HISTORY_YEARS,
+    Channel,
+    Dimension,
+    PeriodKind,
+    member_column,
+)
 from pipewise.planning.models import SeasonalityProfile, Target
 from pipewise.planning.periods import (
     FiscalPeriod,
@@ -61,6 +68,8 @@ def members_of(viewer: User, dimension: str) -> list:
         people = User.objects.filter(is_active=True).order_by("first_name", "last_name")
         owners = owner_ids_visible_to(viewer)
         return list(people if owners is None else people.filter(pk__in=owners))
+    if dimension == Dimension.CHANNEL:
+        return [Channel(key) for key, _ in CHANNEL_CHOICES]
     if dimension == Dimension.ACCOUNT:
         with_targets = Target.objects.filter(account__isnull=False).values("account_id")
         return list(account_visible_to(viewer).filter(pk__in=with_targets).order_by("name"))
@@ -129,7 +138,7 @@ def target_grid(viewer: User, *, metric: str, year: int, dimension: str) -> Grid
     )
     by_member: dict[tuple, Decimal] = {}
     for member_id, kind, start, amount in targets.values_list(
-        f"{dimension}_id", "period_kind", "period_start", "amount"
+        member_column(dimension), "period_kind", "period_start", "amount"
     ):
         by_member[(member_id, kind, start)] = amount
     grid = Grid(metric=metric, dimension=dimension, year=period, months=months)

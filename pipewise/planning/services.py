@@ -22,14 +22,17 @@ from pipewise.org.models import ProductLine, Segment, Team, Territory, User
 from pipewise.planning import actuals
 from pipewise.planning.allocation import as_percentages, split_exactly
 from pipewise.planning.choices import (
+    CHANNEL_CHOICES,
     EDITABLE_PLAN_STATUSES,
     METRIC_DIMENSIONS,
     AllocationMethod,
+    Channel,
     Dimension,
     Metric,
     PeriodKind,
     PlanStatus,
     ProfileSource,
+    member_column,
 )
 from pipewise.planning.models import (
     MONTH_FIELDS,
@@ -53,6 +56,7 @@ DIMENSION_NOT_FOR_METRIC = (
     "{metric} targets cannot be set by {dimension}: actuals are not kept by it."
 )
 PERSON_AND_TEAM = "A target is for a person or for a team, not both."
+UNKNOWN_CHANNEL = "Unknown channel {value!r}; use one of: {known}."
 DUPLICATE_TARGET = "There is already a {metric} target for {member} in {period}; change that one."
 NEGATIVE_AMOUNT = "A target cannot be negative."
 WHOLE_NUMBER = "{metric} is counted in whole numbers; give a whole number."
@@ -111,6 +115,15 @@ def _check_members(metric: str, members: Mapping[str, object]) -> None:
         )
     if members.get(Dimension.USER) is not None and members.get(Dimension.TEAM) is not None:
         raise ValidationError({"team": PERSON_AND_TEAM})
+    channel = members.get(Dimension.CHANNEL)
+    if isinstance(channel, str) and channel not in dict(CHANNEL_CHOICES):
+        raise ValidationError(
+            {
+                "channel": UNKNOWN_CHANNEL.format(
+                    value=channel, known=", ".join(dict(CHANNEL_CHOICES))
+                )
+            }
+        )
     for dimension, member in members.items():
         if member is not None and dimension not in METRIC_DIMENSIONS[metric]:
             raise ValidationError(
@@ -150,6 +163,7 @@ def target_create(
     product_line: ProductLine | None = None,
     segment: Segment | None = None,
     account: Account | None = None,
+    channel: str | None = None,
     note: str = "",
     check_access: bool = True,
 ) -> Target:
@@ -161,6 +175,7 @@ def target_create(
         Dimension.PRODUCT_LINE: product_line,
         Dimension.SEGMENT: segment,
         Dimension.ACCOUNT: account,
+        Dimension.CHANNEL: Channel(channel) if channel else None,
     }
     _check_members(metric, members)
     if check_access and not can_set_target(by, person=user, team=team, account=account):
@@ -706,7 +721,7 @@ def targets_grid_save(
         (member_id, kind, start): amount
         for member_id, kind, start, amount in Target.objects.filter(
             metric=metric, **{f"{dimension}__in": {c.member for c, _ in checked}}, **others_empty
-        ).values_list(f"{dimension}_id", "period_kind", "period_start", "amount")
+        ).values_list(member_column(dimension), "period_kind", "period_start", "amount")
     }
     written = []
     for cell, amount in checked:

@@ -4,11 +4,12 @@ Layout (what a sales ops person edits in a spreadsheet)::
 
     A1 Metric        B1 won_revenue        (key; C1 shows its name)
     A2 Fiscal year   B2 2026
-    A3 Dimension     B3 user               (user, team, territory, product_line, segment, account)
+    A3 Dimension     B3 user               (user, team, territory, product_line, segment,
+                                           account, channel)
     row 5            Key | Name | 2026-01 … 2026-12 | Year | Months total
     row 6 …          one member per row: its key (username, team name, territory code,
-                     product line or segment name, account id), its name, month targets,
-                     annual target
+                     product line or segment name, account id, source key), its name,
+                     month targets, annual target
     last row         Total (ignored on import)
 
 Import reads the same layout back. Every problem is named by its cell ("C7: not a
@@ -28,7 +29,7 @@ from openpyxl.utils import get_column_letter
 
 from pipewise.customers.models import Account
 from pipewise.org.models import ProductLine, Segment, Team, Territory, User
-from pipewise.planning.choices import Dimension, Metric, PeriodKind
+from pipewise.planning.choices import CHANNEL_CHOICES, Channel, Dimension, Metric, PeriodKind
 from pipewise.planning.periods import fiscal_year, periods_in
 from pipewise.planning.selectors import target_grid
 from pipewise.planning.services import GridCell, targets_grid_save
@@ -52,6 +53,8 @@ MEMBER_KEYS = {
     Dimension.SEGMENT: (Segment, "name", "segment"),
     # Account names are not unique: an account row is keyed by the account's id.
     Dimension.ACCOUNT: (Account, "pk", "account"),
+    # A channel is a deal source, not a record: keyed by the source's key (website …).
+    Dimension.CHANNEL: (None, "pk", "channel"),
 }
 
 
@@ -148,10 +151,12 @@ def grid_import(viewer: User, data: bytes) -> tuple[dict, list]:
         raise ValidationError(problems)
     model, key_field, what = MEMBER_KEYS[dimension]
     keys = [_as_text(r[0]) if r else "" for r in rows[HEADER_ROW:]]
-    wanted = [k for k in keys if k and (key_field != "pk" or k.isdigit())]
-    known = {
-        str(getattr(m, key_field)): m for m in model.objects.filter(**{f"{key_field}__in": wanted})
-    }
+    if model is None:
+        known = {key: Channel(key) for key, _ in CHANNEL_CHOICES}
+    else:
+        wanted = [k for k in keys if k and (key_field != "pk" or k.isdigit())]
+        found = model.objects.filter(**{f"{key_field}__in": wanted})
+        known = {str(getattr(m, key_field)): m for m in found}
     cells, seen = [], {}
     for index, key in enumerate(keys):
         row_number = HEADER_ROW + 1 + index
