@@ -206,6 +206,7 @@ class DrillContext:
 
     usernames: dict[str, int] = field(default_factory=dict)
     stages: dict[str, int] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # username → full name, for display
 
     @classmethod
     def load(cls, user: User, selection: Selection) -> DrillContext:
@@ -219,10 +220,21 @@ class DrillContext:
             stages = stages.filter(pipeline_id=int(pipeline))
         else:
             stages = stages.filter(pipeline__is_default=True)
+        people = list(people.values_list("username", "pk", "first_name", "last_name"))
         return cls(
-            usernames=dict(people.values_list("username", "pk")),
+            usernames={username: pk for username, pk, _, _ in people},
             stages=dict(stages.values_list("name", "pk")),
+            names={
+                username: f"{first} {last}".strip() or username
+                for username, _, first, last in people
+            },
         )
+
+    def shown(self, dimension: str, label):
+        """A group label as people read it: a person's name instead of the username."""
+        if dimension == Dimension.OWNER and isinstance(label, str):
+            return self.names.get(label, label)
+        return label
 
 
 def _month_bounds(label: str) -> tuple[datetime.date, datetime.date]:
@@ -675,6 +687,7 @@ class Page:
             rows.append(
                 {
                     "labels": labels,
+                    "shown": [self.lookups.shown(d, label) for d, label in where.items()],
                     "value": group.value,
                     "url": drill_url(kpi_key, self.selection, self.lookups, where),
                 }
@@ -682,15 +695,26 @@ class Page:
         return rows
 
 
-def attainment_groups(won_by_owner: list[dict], targets: RevenueTargets) -> list[dict]:
+def attainment_groups(
+    won_by_owner: list[dict], targets: RevenueTargets, names: Mapping[str, str] | None = None
+) -> list[dict]:
     """Each person with a target: their won revenue (the registry's) ÷ their target, as
-    quota_attainment defines it; the link goes to the won deals behind it."""
+    quota_attainment defines it; the link goes to the won deals behind it. ``names`` maps
+    usernames to the names shown."""
     won = {g["labels"][0]: g for g in won_by_owner}
+    names = names or {}
     rows = []
     for person, target in sorted(targets.per_person.items()):
         group = won.get(person, {"value": Decimal(0), "url": None})
         ratio = divide(group["value"], target) if target > 0 else None
-        rows.append({"labels": [person], "value": rounded(Unit.RATIO, ratio), "url": group["url"]})
+        rows.append(
+            {
+                "labels": [person],
+                "shown": [names.get(person, person)],
+                "value": rounded(Unit.RATIO, ratio),
+                "url": group["url"],
+            }
+        )
     return rows
 
 

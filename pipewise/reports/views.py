@@ -52,7 +52,8 @@ def _chart_context(page: dashboards.Page, chart: dashboards.Chart) -> dict:
     if chart.attainment:
         if not targets:
             return {"chart": chart, "unit": unit, "missing": NO_PERSON_TARGETS}
-        groups, unit = dashboards.attainment_groups(groups, targets), str(Unit.RATIO)
+        groups = dashboards.attainment_groups(groups, targets, page.lookups.names)
+        unit = str(Unit.RATIO)
     elif chart.with_target and targets and targets.per_month:
         groups, target_line = dashboards.with_monthly_targets(groups, targets)
     if chart.ranked:
@@ -65,7 +66,9 @@ def _chart_context(page: dashboards.Page, chart: dashboards.Chart) -> dict:
             "kind": chart.kind,
             "unit": unit,
             "label": "Attainment" if chart.attainment else kpi.name,
-            "labels": [" · ".join(str(x or "—") for x in g["labels"]) for g in groups],
+            "labels": [
+                " · ".join(str(x or "—") for x in g.get("shown", g["labels"])) for g in groups
+            ],
             "values": [None if g["value"] is None else float(g["value"]) for g in groups],
             "urls": [g["url"] for g in groups],
             "target": target_line,
@@ -81,6 +84,7 @@ def _heat(groups: list[dict]) -> dict:
     rows = sorted({g["labels"][0] or "—" for g in groups})
     columns = sorted({g["labels"][1] or "—" for g in groups})
     cells = {(g["labels"][0] or "—", g["labels"][1] or "—"): g for g in groups}
+    shown = {g["labels"][0] or "—": g.get("shown", g["labels"])[0] or "—" for g in groups}
     top = max((g["value"] or 0 for g in groups), default=0) or 1
 
     def cell(row, column):
@@ -91,7 +95,9 @@ def _heat(groups: list[dict]) -> dict:
 
     return {
         "columns": columns,
-        "rows": [{"label": r, "cells": [cell(r, c) for c in columns]} for r in rows],
+        "rows": [
+            {"label": r, "shown": shown[r], "cells": [cell(r, c) for c in columns]} for r in rows
+        ],
     }
 
 
@@ -99,6 +105,7 @@ def _breakdown_context(page: dashboards.Page, breakdown: dashboards.Breakdown) -
     """One row per group label, one cell per KPI (each KPI one grouped query)."""
     columns = []
     rows: dict = {}
+    shown: dict = {}
     for key in breakdown.kpis:
         kpi = registry.get(key)
         groups = page.groups(key, breakdown.dimension)
@@ -108,6 +115,7 @@ def _breakdown_context(page: dashboards.Page, breakdown: dashboards.Breakdown) -
         for group in groups:
             label = group["labels"][0]
             rows.setdefault(label, {})[key] = group
+            shown.setdefault(label, group.get("shown", group["labels"])[0])
     ordered = sorted(rows, key=lambda label: (label is None, label or ""))
     return {
         "breakdown": breakdown,
@@ -115,6 +123,7 @@ def _breakdown_context(page: dashboards.Page, breakdown: dashboards.Breakdown) -
         "rows": [
             {
                 "label": label,
+                "shown": shown[label],
                 "cells": [{"col": c, "group": rows[label].get(c["kpi"])} for c in columns],
             }
             for label in ordered

@@ -218,3 +218,13 @@ def test_it_shows_every_persona_the_numbers_of_what_they_see(persona, ledger, pe
     shown = dict(FIGURE.findall(html))
     for key in ("won_revenue", "pipeline_value", "average_deal_size"):
         assert as_decimal(shown[key]) == as_decimal(api_value(api, user, key, YEAR)["value"])
+
+
+def test_people_are_shown_by_name_and_linked_by_username(client, people, sales):
+    from pipewise.pipeline.services import opportunity_close_won
+
+    opportunity_close_won(opportunity=sales.ae_opp, by=people.ae)
+    client.force_login(people.manager)
+    html = client.get("/dashboards/manager/").content.decode()
+    assert f'data-group="{people.ae.username}"' in html
+    assert f"<th scope=\"row\">{people.ae.get_full_name()}</th>" in html
