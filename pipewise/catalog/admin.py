@@ -5,7 +5,7 @@ from pipewise.catalog.models import PriceList, PriceListItem, Product
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["sku", "name", "product_line", "list_price", "active"]
+    list_display = ["sku", "name", "product_line", "list_price", "cost", "active"]
     list_filter = ["active", "product_line"]
 
 

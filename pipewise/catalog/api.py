@@ -9,7 +9,17 @@ from pipewise.org.api import ConfigurationViewSet
 class ProductSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
-        fields = ["id", "sku", "name", "product_line", "description", "list_price", "active"]
+        fields = [
+            "id",
+            "sku",
+            "name",
+            "product_line",
+            "description",
+            "list_price",
+            "cost",
+            "active",
+        ]
+        extra_kwargs = {"list_price": {"min_value": 0}, "cost": {"min_value": 0}}
 
 
 class ProductViewSet(ConfigurationViewSet):

@@ -18,6 +18,12 @@ class Product(models.Model):
     )
     description = models.TextField(blank=True)
     list_price = MoneyField()
+    cost = MoneyField(
+        null=True,
+        blank=True,
+        help_text="What one unit costs us (purchase or production); empty = unknown. "
+        "Gross margin counts only line items whose product has a cost.",
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -25,7 +31,11 @@ class Product(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(list_price__gte=0), name="product_price_not_negative"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cost__isnull=True) | models.Q(cost__gte=0),
+                name="product_cost_not_negative",
+            ),
         ]
 
     def __str__(self):

@@ -17,6 +17,8 @@ class Metric(models.TextChoices):
     CALLS = "calls", "Calls"
     MEETINGS = "meetings", "Meetings"
     DEMOS = "demos", "Demos"
+    ORDER_REVENUE = "order_revenue", "Order revenue (orders placed, not cancelled)"
+    GROSS_MARGIN = "gross_margin", "Gross margin (won line items with a product cost)"
 
 
 # metric → (KPI key in pipewise.reports.kpis.registry, fixed KPI filters).
@@ -28,8 +30,10 @@ METRIC_KPIS: dict[str, tuple[str, dict[str, str]]] = {
     Metric.CALLS: ("activity_count", {"activity_type": "call"}),
     Metric.MEETINGS: ("activity_count", {"activity_type": "meeting"}),
     Metric.DEMOS: ("activity_count", {"activity_type": "demo"}),
+    Metric.ORDER_REVENUE: ("order_revenue", {}),
+    Metric.GROSS_MARGIN: ("gross_margin", {}),
 }
-MONEY_METRICS = frozenset({Metric.WON_REVENUE})
+MONEY_METRICS = frozenset({Metric.WON_REVENUE, Metric.ORDER_REVENUE, Metric.GROSS_MARGIN})
 ACTIVITY_METRICS = frozenset({Metric.CALLS, Metric.MEETINGS, Metric.DEMOS})
 
 
@@ -86,6 +90,8 @@ METRIC_DIMENSIONS: dict[str, frozenset[str]] = {
 } | {metric: frozenset({Dimension.USER, Dimension.TEAM}) for metric in ACTIVITY_METRICS}
 # New customers are counted per deal, not per line item: no product line.
 METRIC_DIMENSIONS[Metric.NEW_CUSTOMERS] = frozenset(DIMENSIONS) - {Dimension.PRODUCT_LINE}
+# Orders are counted whole (an order's lines are not split by product line).
+METRIC_DIMENSIONS[Metric.ORDER_REVENUE] = frozenset(DIMENSIONS) - {Dimension.PRODUCT_LINE}
 
 
 class PeriodKind(models.TextChoices):

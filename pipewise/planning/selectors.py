@@ -493,7 +493,8 @@ def plan_progress(plan) -> dict:
 def target_records(viewer: User, target, *, limit: int = 200) -> tuple[str, list]:
     """The records a target's actual counts (won deals, line items or activities), as the
     KPI of the registry selects them, limited to what ``viewer`` may open. Returns the kind
-    of record ("opportunities", "line items", "activities") and the first ``limit``."""
+    of record ("opportunities", "line items", "activities", "orders") and the first
+    ``limit``."""
     from pipewise.planning.actuals import question_for
     from pipewise.reports.kpis import registry
 
@@ -517,5 +518,6 @@ def target_records(viewer: User, target, *, limit: int = 200) -> tuple[str, list
         "opportunities": ("owner", "account"),
         "line items": ("opportunity__owner", "opportunity__account", "product"),
         "activities": ("owner",),
+        "orders": ("opportunity__owner", "opportunity__account"),
     }[subject.name]
     return subject.name, list(rows.select_related(*related).order_by("-pk")[:limit])

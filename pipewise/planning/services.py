@@ -25,6 +25,7 @@ from pipewise.planning.choices import (
     CHANNEL_CHOICES,
     EDITABLE_PLAN_STATUSES,
     METRIC_DIMENSIONS,
+    MONEY_METRICS,
     AllocationMethod,
     Channel,
     Dimension,
@@ -98,7 +99,7 @@ def _number(value, *, metric: str) -> Decimal:
         raise ValidationError({"amount": NEGATIVE_AMOUNT})
     if amount >= MAX_TARGET:
         raise ValidationError({"amount": TOO_LARGE.format(value=value)})
-    if metric != Metric.WON_REVENUE and amount != amount.to_integral_value():
+    if metric not in MONEY_METRICS and amount != amount.to_integral_value():
         raise ValidationError({"amount": WHOLE_NUMBER.format(metric=Metric(metric).label)})
     return amount.quantize(CENTS)
 
@@ -321,7 +322,7 @@ def target_split_by_profile(
     weights = [profile.weights[m.start.month - 1] for m in months]
     if sum(weights) == 0:
         weights = [Decimal(1)] * len(months)
-    whole = not (target.metric == Metric.WON_REVENUE)
+    whole = target.metric not in MONEY_METRICS
     unit = Decimal(1) if whole else CENTS
     shares = split_exactly(target.amount, weights, unit=unit)
     ramp = Ramp.objects.filter(user=target.user).first() if target.user_id else None
@@ -371,7 +372,7 @@ def target_allocate_to_members(
     else:
         raise ValidationError({"method": UNKNOWN_METHOD.format(value=method)})
     try:
-        unit = CENTS if target.metric == Metric.WON_REVENUE else Decimal(1)
+        unit = CENTS if target.metric in MONEY_METRICS else Decimal(1)
         amounts = split_exactly(target.amount, shares, unit=unit)
     except ValidationError as exc:
         raise ValidationError({"weights": exc.messages}) from exc

@@ -20,6 +20,7 @@ from pipewise.reports.kpis import activities  # noqa: F401
 from pipewise.reports.kpis import customers  # noqa: F401
 from pipewise.reports.kpis import efficiency  # noqa: F401
 from pipewise.reports.kpis import planning_metrics  # noqa: F401
+from pipewise.reports.kpis import orders  # noqa: F401
 
 # isort: on
 from pipewise.reports.kpis.base import Group, Kpi, KpiInput, KpiResult, UnknownKpi, registry
