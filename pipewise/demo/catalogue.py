@@ -2,7 +2,8 @@
 
 The demo company sells a sales-management platform by the seat (three
 editions), add-on modules, connectors, services by the day and support plans;
-one retired product shows what an inactive catalogue entry looks like. Written
+one retired product shows what an inactive catalogue entry looks like. Most products
+have a unit cost (``UNIT_COSTS``), so the won deals show a gross margin. Written
 with ``configuration_save`` and keyed on SKU / name, so building twice changes
 nothing.
 """
@@ -60,6 +61,22 @@ PRODUCTS = (
                 "seats", active=False),
 )  # fmt: skip
 
+# What one unit costs the demo company (licence hosting, connector partner fees, consultant
+# days, support staff): won deals show a gross margin. The analytics modules and the API
+# pack have no cost recorded, so their lines are left out of the margin, as in real books.
+UNIT_COSTS = {
+    "PLT-STD": Decimal("95.00"),
+    "PLT-PRO": Decimal("160.00"),
+    "PLT-ENT": Decimal("240.00"),
+    "CON-ERP": Decimal("2400.00"),
+    "CON-CRM": Decimal("1500.00"),
+    "SVC-IMP": Decimal("650.00"),
+    "SVC-TRN": Decimal("1100.00"),
+    "SVC-MIG": Decimal("4200.00"),
+    "SUP-PRM": Decimal("2600.00"),
+    "SUP-247": Decimal("6800.00"),
+}
+
 
 @dataclass
 class Catalogue:
@@ -98,6 +115,7 @@ def catalogue_build() -> Catalogue:
                 "product_line": lines[spec.line],
                 "description": spec.description,
                 "list_price": spec.list_price,
+                "cost": UNIT_COSTS.get(spec.sku),
                 "active": spec.active,
             },
         )

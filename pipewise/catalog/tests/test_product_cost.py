@@ -39,3 +39,17 @@ def test_a_negative_cost_is_refused_by_validation(people):
         )
     assert "product_cost_not_negative" in str(refused.value) or "cost" in str(refused.value)
     assert not Product.objects.filter(sku="X-1").exists()
+
+
+def test_the_demo_catalogue_gives_most_products_a_cost_below_their_price(db):
+    from pipewise.demo.catalogue import PRODUCTS, UNIT_COSTS, catalogue_build
+
+    catalogue_build()
+    catalogue_build()  # building twice changes nothing
+    products = {p.sku: p for p in Product.objects.all()}
+    assert len(products) == len(PRODUCTS)
+    for spec in PRODUCTS:
+        assert products[spec.sku].cost == UNIT_COSTS.get(spec.sku)
+    costed = [p for p in products.values() if p.cost is not None]
+    assert costed and len(costed) < len(products)  # some lines are left out of the margin
+    assert all(p.cost < p.list_price for p in costed)
