@@ -80,6 +80,7 @@ def lead_create(*, by: User | None, **fields) -> Lead:
         raise ValidationError({"disqualification_reason": NEEDS_REASON})
     lead = record_create(Lead, by=by, fields=fields, allowed=LEAD_FIELDS)
     _record_status(lead, from_status="", by=by, at=lead.created_at)
+    notify_on_assign(record=lead, by=by, assignee=lead.owner, previous_id=None)
     return lead
 
 

@@ -134,6 +134,7 @@ def opportunity_create(*, by: User | None, **fields) -> Opportunity:
         amount=opportunity.amount,
     )
     stage_totals_shift(before=None, after=contribution(opportunity))
+    notify_on_assign(record=opportunity, by=by, assignee=opportunity.owner, previous_id=None)
     stage_follow_ups_run(opportunity=opportunity, stage=stage, by=by, at=created_at)
     return opportunity
 

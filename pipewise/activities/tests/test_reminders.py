@@ -158,6 +158,29 @@ def test_it_tells_the_new_owner_of_a_lead_or_a_deal(
     assert sorted(n.subject_type for n in assigned) == ["lead", "opportunity"]
 
 
+def test_it_tells_the_owner_of_a_lead_or_deal_someone_else_created_for_them(
+    sales, people, django_capture_on_commit_callbacks
+):
+    from pipewise.leads.services import lead_create
+    from pipewise.pipeline.services import opportunity_create
+
+    with django_capture_on_commit_callbacks(execute=True):
+        lead = lead_create(by=people.manager, owner=people.sdr, last_name="Kern", company="Kern")
+        deal = opportunity_create(
+            by=people.manager,
+            owner=people.sdr,
+            name="Kern — pilot",
+            account=sales.ae_account,
+            close_date=sales.close,
+        )
+        lead_create(by=people.sdr, last_name="Own", company="Own")  # one's own: no notice
+    assigned = kinds(NotificationKind.ASSIGNED, recipient=people.sdr)
+    assert sorted((n.subject_type, n.subject_id) for n in assigned) == [
+        ("lead", lead.pk),
+        ("opportunity", deal.pk),
+    ]
+
+
 def test_a_failed_update_tells_nobody(sales, people, django_capture_on_commit_callbacks):
     from django.core.exceptions import ValidationError
 
