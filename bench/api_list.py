@@ -28,10 +28,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKDIR = Path("/tmp/pipewise-bench")
-PG_BASE = "postgres://postgres@127.0.0.1:5432"
+sys.path.insert(0, str(ROOT))
+
+from bench.environment import worker_env  # noqa: E402
+
 REPEAT = 40
-BENCH_SECRET = "bench-only-secret-key-not-for-production-0123456789"
 
 
 def main() -> None:
@@ -62,21 +63,7 @@ def main() -> None:
     )
     print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for size in args.sizes:
-        env = dict(
-            os.environ,
-            DEBUG="0",
-            SECRET_KEY=BENCH_SECRET,
-            ALLOWED_HOSTS="testserver",
-            PIPEWISE_VAR=str(WORKDIR / f"{args.db}-{size}"),
-            SECURE_SSL_REDIRECT="0",
-            LOG_LEVEL="ERROR",
-        )
-        if args.db == "postgres":
-            name = f"pipewise_bench_{size}"
-            _ensure_pg_database(name)
-            env["DATABASE_URL"] = f"{PG_BASE}/{name}"
-        else:
-            env.pop("DATABASE_URL", None)
+        env = worker_env(db=args.db, var=f"{args.db}-{size}", pg_database=f"pipewise_bench_{size}")
         result = subprocess.run(
             [sys.executable, __file__, "--worker", str(size), "--suite", args.suite]
             + ["--slowest", str(args.slowest)],
@@ -91,14 +78,6 @@ def main() -> None:
                 print(f"| {args.db} " + line)
         if result.returncode:
             raise SystemExit(result.returncode)
-
-
-def _ensure_pg_database(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 # Scenarios per suite: (label, username, url); url None = API page 20 by cursor.

@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.api_list import BENCH_SECRET, PG_BASE, WORKDIR, _ensure_pg_database  # noqa: E402
+from bench.environment import worker_env  # noqa: E402
 
 REPEAT = 10
 ACTIVITY_TYPES = ["call", "email", "meeting", "demo", "note"]
@@ -68,21 +68,9 @@ def main() -> None:
             only=args.only,
         )
         return
-    env = dict(
-        os.environ,
-        DEBUG="0",
-        SECRET_KEY=BENCH_SECRET,
-        ALLOWED_HOSTS="testserver",
-        PIPEWISE_VAR=str(WORKDIR / f"dash-{args.db}-{args.size}"),
-        SECURE_SSL_REDIRECT="0",
-        LOG_LEVEL="ERROR",
+    env = worker_env(
+        db=args.db, var=f"dash-{args.db}-{args.size}", pg_database=f"pipewise_dash_{args.size}"
     )
-    if args.db == "postgres":
-        name = f"pipewise_dash_{args.size}"
-        _ensure_pg_database(name)
-        env["DATABASE_URL"] = f"{PG_BASE}/{name}"
-    else:
-        env.pop("DATABASE_URL", None)
     command = [sys.executable, __file__, "--worker", "--size", str(args.size)]
     command += ["--activities", str(args.activities)]
     command += ["--skip-export"] if args.skip_export else []

@@ -24,10 +24,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKDIR = Path("/tmp/pipewise-bench")
-PG_BASE = "postgres://postgres@127.0.0.1:5432"
+sys.path.insert(0, str(ROOT))
+
+from bench.environment import worker_env  # noqa: E402
+
 REPEAT = 15
-BENCH_SECRET = "bench-only-secret-key-not-for-production-0123456789"
 SCENARIOS = [
     ("admin: 40 reps × 12 months", "bench-admin"),
     ("manager: 8 reps × 12 months", "bench-manager-0"),
@@ -50,21 +51,11 @@ def main() -> None:
     )
     print("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
     for size in args.sizes:
-        env = dict(
-            os.environ,
-            DEBUG="0",
-            SECRET_KEY=BENCH_SECRET,
-            ALLOWED_HOSTS="testserver",
-            PIPEWISE_VAR=str(WORKDIR / f"planning-{args.db}-{size}"),
-            SECURE_SSL_REDIRECT="0",
-            LOG_LEVEL="ERROR",
+        env = worker_env(
+            db=args.db,
+            var=f"planning-{args.db}-{size}",
+            pg_database=f"pipewise_planning_bench_{size}",
         )
-        if args.db == "postgres":
-            name = f"pipewise_planning_bench_{size}"
-            _ensure_pg_database(name)
-            env["DATABASE_URL"] = f"{PG_BASE}/{name}"
-        else:
-            env.pop("DATABASE_URL", None)
         result = subprocess.run(
             [sys.executable, __file__, "--worker", str(size)],
             env=env,
@@ -78,14 +69,6 @@ def main() -> None:
                 print(f"| {args.db} " + line)
         if result.returncode:
             raise SystemExit(result.returncode)
-
-
-def _ensure_pg_database(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _targets(year) -> int:

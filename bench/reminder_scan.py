@@ -33,12 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.api_list import (  # noqa: E402 - the same places and database set-up
-    BENCH_SECRET,
-    PG_BASE,
-    WORKDIR,
-    _ensure_pg_database,
-)
+from bench.environment import worker_env  # noqa: E402 - the same places and database set-up
 
 TARGET_SECONDS = 5.0
 
@@ -53,21 +48,12 @@ def main() -> None:
     if args.worker:
         run_worker(args.size, args.tasks)
         return
-    env = dict(
-        os.environ,
-        DEBUG="0",
-        SECRET_KEY=BENCH_SECRET,
-        PIPEWISE_VAR=str(WORKDIR / f"reminders-{args.db}-{args.size}-{args.tasks}"),
-        SECURE_SSL_REDIRECT="0",
-        LOG_LEVEL="ERROR",
+    env = worker_env(
+        db=args.db,
+        var=f"reminders-{args.db}-{args.size}-{args.tasks}",
+        pg_database=f"pipewise_reminders_{args.size}_{args.tasks}",
         EMAIL_URL="locmem://",
     )
-    if args.db == "postgres":
-        name = f"pipewise_reminders_{args.size}_{args.tasks}"
-        _ensure_pg_database(name)
-        env["DATABASE_URL"] = f"{PG_BASE}/{name}"
-    else:
-        env.pop("DATABASE_URL", None)
     result = subprocess.run(
         [
             sys.executable,

@@ -1,0 +1,45 @@
+"""Where a benchmark's worker process runs: production-like settings and its own database.
+
+Every benchmark starts one worker process per (database, size) with these
+settings, so the figures come from DEBUG off, a real secret and the static
+manifest, as served in production; and each dataset lives in its own SQLite
+file under ``WORKDIR`` or its own PostgreSQL database, kept between runs.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+WORKDIR = Path("/tmp/pipewise-bench")
+PG_BASE = "postgres://postgres@127.0.0.1:5432"
+BENCH_SECRET = "bench-only-secret-key-not-for-production-0123456789"
+
+
+def worker_env(*, db: str, var: str, pg_database: str, **extra: str) -> dict[str, str]:
+    """The environment of a worker: SQLite under ``WORKDIR / var``, or ``pg_database``."""
+    env = dict(
+        os.environ,
+        DEBUG="0",
+        SECRET_KEY=BENCH_SECRET,
+        ALLOWED_HOSTS="testserver",
+        PIPEWISE_VAR=str(WORKDIR / var),
+        SECURE_SSL_REDIRECT="0",
+        LOG_LEVEL="ERROR",
+        **extra,
+    )
+    if db == "postgres":
+        ensure_pg_database(pg_database)
+        env["DATABASE_URL"] = f"{PG_BASE}/{pg_database}"
+    else:
+        env.pop("DATABASE_URL", None)
+    return env
+
+
+def ensure_pg_database(name: str) -> None:
+    """Create the PostgreSQL database ``name`` unless it exists (datasets are kept)."""
+    import psycopg
+
+    with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
