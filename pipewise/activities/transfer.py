@@ -21,9 +21,7 @@ from pipewise.core.transfer import (
     choice,
     integer,
     moment,
-    record_key,
     register,
-    stable,
 )
 from pipewise.customers.models import Account, Contact
 from pipewise.leads.models import Lead
@@ -57,26 +55,6 @@ class ActivityKind(ServiceKind):
 
     def queryset(self, user=None):
         return Activity.objects.all() if user is None else activity_visible_to(user)
-
-    def for_export(self, queryset):
-        related = queryset.select_related("owner", "lead", "contact", "account", "opportunity")
-        return stable(related)
-
-    def to_row(self, activity: Activity) -> list:
-        return [
-            record_key(activity),
-            activity.type,
-            activity.subject,
-            activity.occurred_at,
-            activity.owner.username,
-            record_key(activity.lead) if activity.lead_id else "",
-            record_key(activity.contact) if activity.contact_id else "",
-            record_key(activity.account) if activity.account_id else "",
-            record_key(activity.opportunity) if activity.opportunity_id else "",
-            activity.outcome,
-            activity.duration_minutes,
-            activity.notes,
-        ]
 
     def create(self, values, row, ctx):
         return activity_log(by=ctx.by, **values)

@@ -26,9 +26,15 @@ of record shares; each app says what its kinds look like in its own
 * **Upsert.** A row whose key (``external_id``; ``username`` for users) matches
   a record updates it, else creates one, so importing a file twice does not
   duplicate anything; a row that changes nothing writes nothing.
-* **Export** streams any queryset (``.iterator(chunk_size=2000)``), so the web
-  UI can export "the current filtered view" of what a user sees with the same
-  code as the CLI (``export_records(kind, out, queryset=...)`` or ``user=...``).
+* **Export** streams any queryset, so the web UI can export "the current
+  filtered view" of what a user sees with the same code as the CLI
+  (``export_records(kind, out, queryset=...)`` or ``user=...``). It reads
+  plain values, not model instances: each column names the database path of
+  its value (``Column.export``, by default the field or the reference's key),
+  and the rows come from ``values_list(...).iterator()`` (a server-side cursor
+  on PostgreSQL, so memory stays flat), see ``ExportPlan``. A kind whose values
+  cannot be read that way (many-valued columns) exports instances instead
+  (``TransferKind.exports_instances`` and ``to_row``).
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ import dataclasses
 import datetime
 import difflib
 import io
+import itertools
 import operator
 import pickle
 import re
@@ -51,16 +58,24 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    FieldDoesNotExist,
+    ImproperlyConfigured,
+    ValidationError,
+)
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import QuerySet
+from django.db.models.constants import LOOKUP_SEP
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from pipewise.core.money import to_money
 
 BATCH_SIZE = 2000
+EXPORT_CHUNK_SIZE = 5000  # rows fetched from the database cursor at a time
+CSV_CHUNK_ROWS = 1000  # rows per piece of CSV text handed to the response or file
 SYNTHETIC_PREFIX = "pipewise:"
 FORMATS = ("csv", "xlsx")
 
@@ -94,6 +109,19 @@ NOT_A_DATETIME = (
     "{value!r} is not a date and time; use ISO 8601, e.g. 2025-03-31T14:30:00+02:00 or 2025-03-31"
 )
 NOT_A_CHOICE = "{value!r} is not one of: {allowed}"
+# --- messages for the developer of a kind (raised when an export starts) -------------------
+EXPORT_PATH_UNKNOWN = (
+    "the {kind} column {column!r} reads {path!r}, which {model} does not have: "
+    "give the column an export path (Column(..., export='relation__field'))"
+)
+EXPORT_PATH_IS_RELATION = (
+    "the {kind} column {column!r} reads the relation {path!r} (an id): give the column "
+    "an export path to the related record's name, e.g. export='{path}__name'"
+)
+EXPORT_MANY = (
+    "the {kind} column {column!r} holds several values: a kind with such columns sets "
+    "exports_instances = True and writes its rows in to_row"
+)
 
 AMOUNT_PATTERN = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$")
 THOUSANDS_PATTERN = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
@@ -321,6 +349,11 @@ class Reference:
         """The records with ``ids`` (for writing through services)."""
         raise NotImplementedError
 
+    def export_path(self, field_name: str) -> str:
+        """The database path the export reads for a column that points through
+        ``field_name`` (what ``resolve`` reads back: ``owner__username``)."""
+        raise NotImplementedError
+
 
 class RecordReference(Reference):
     """A business record named by external_id (a contact's ``account``, a deal's ``lead``)."""
@@ -344,6 +377,9 @@ class RecordReference(Reference):
 
     def instances(self, ids):
         return self.model._base_manager.in_bulk(list(ids))
+
+    def export_path(self, field_name):
+        return f"{field_name}{LOOKUP_SEP}external_id"  # a record key: see ``ExportPlan``
 
 
 class UserReference(Reference):
@@ -386,6 +422,9 @@ class UserReference(Reference):
     def instances(self, ids):
         return self.model._base_manager.in_bulk(list(ids))
 
+    def export_path(self, field_name):
+        return f"{field_name}{LOOKUP_SEP}username"
+
 
 class NamedReference(Reference):
     """A configuration record named by a code or name (territory code, segment name, team)."""
@@ -420,6 +459,9 @@ class NamedReference(Reference):
             self.prepare()
         return {pk: self.records[pk] for pk in ids if pk in self.records}
 
+    def export_path(self, field_name):
+        return f"{field_name}{LOOKUP_SEP}{self.attribute}"
+
 
 # --- columns and kinds -----------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -431,6 +473,10 @@ class Column:
     holds that record's id (a list of ids when ``many``).
     ``field``: the model field fed (default: the column name; ``""`` for none).
     ``importer_default``: when empty, the person importing is used (owner).
+    ``export``: the database path the export reads (``stage__name``, or the
+    name of an annotation the kind's ``for_export`` adds); default: the
+    reference's key (``owner__username``, ``account__external_id``), else the
+    field (else the column's name).
     """
 
     name: str
@@ -440,10 +486,19 @@ class Column:
     many: bool = False
     field: str | None = None
     importer_default: bool = False
+    export: str | None = None
 
     @property
     def field_name(self) -> str:
         return self.name if self.field is None else self.field
+
+    @property
+    def export_path(self) -> str:
+        if self.export is not None:
+            return self.export
+        if self.reference is not None:
+            return self.reference.export_path(self.field_name or self.name)
+        return self.field_name or self.name
 
 
 @dataclass
@@ -506,8 +561,10 @@ class TransferKind:
     """A kind of record that can be exported and imported (users, leads, ...).
 
     Subclasses (one per kind, in the app's ``transfer.py``) declare ``columns``
-    and implement ``to_row`` (export), ``check_row`` (the kind's own rules on a
-    row, pass 1) and ``write_batch`` (pass 2).
+    (which also say where the export reads each value, ``Column.export_path``)
+    and implement ``check_row`` (the kind's own rules on a row, pass 1) and
+    ``write_batch`` (pass 2). A kind whose export needs model instances (a
+    column of many values) sets ``exports_instances`` and implements ``to_row``.
     """
 
     name = ""  # the KIND of the command line, plural: "leads"
@@ -518,6 +575,7 @@ class TransferKind:
     non_field_column = "-"  # where errors that name no field are reported
     existing_fields_checked: tuple[str, ...] = ()  # what pass 1 loads of existing records; () = all
     order = 0  # import order in docs and help: people before the records they own
+    exports_instances = False  # True: export rows come from ``to_row`` over model instances
 
     def __init__(self):
         # Each import gets its own references: they cache lookups for that import only.
@@ -548,12 +606,26 @@ class TransferKind:
         raise NotImplementedError
 
     def for_export(self, queryset: QuerySet) -> QuerySet:
-        """``queryset`` with what ``to_row`` reads joined in (see ``stable``)."""
+        """``queryset`` in a stable order (see ``stable``), with what the export reads: the
+        annotations columns name as their export path, or (``exports_instances``) what
+        ``to_row`` reads joined in."""
         return stable(queryset)
 
     def to_row(self, record) -> list[Any]:
-        """The record's values in column order (Python values; formatting is the writer's)."""
+        """For ``exports_instances``: the record's values in column order (Python values;
+        formatting is the writer's)."""
         raise NotImplementedError
+
+    def export_values(self, queryset: QuerySet, *, cells: bool = False) -> Iterator[list]:
+        """One row per record of ``queryset``, streamed: Python values in column order, or
+        with ``cells`` values the CSV writer writes as ``format_cell`` would."""
+        records = self.for_export(queryset)
+        if not self.exports_instances:
+            yield from ExportPlan.of(self, records).rows(records, cells=cells)
+            return
+        for record in records.iterator(chunk_size=BATCH_SIZE):
+            row = self.to_row(record)
+            yield [format_cell(value) for value in row] if cells else row
 
     # --- import ----------------------------------------------------------------------------
     def prepare(self, ctx: ImportContext) -> None:
@@ -811,6 +883,113 @@ class ServiceKind(TransferKind):
 def stable(queryset: QuerySet) -> QuerySet:
     """The caller's order (e.g. the sorting of the web view being exported), else by id."""
     return queryset if queryset.ordered else queryset.order_by("pk")
+
+
+# --- the export's row path: values, not instances --------------------------------------------
+# Values the csv module writes exactly as ``format_cell`` does (text, numbers, dates, None as
+# ""): these columns need no formatting of their own. A datetime is written in the company's
+# time zone; any other type goes through ``format_cell``.
+_WRITTEN_AS_IS = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.DecimalField,
+    models.FloatField,
+    models.BooleanField,
+    models.UUIDField,
+)
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    """How the export reads a kind's columns from the database without model instances.
+
+    ``paths``: what ``values_list`` selects, one per column in column order, then
+    the ids record keys fall back to. A column whose path ends in ``external_id``
+    holds a record key (``record_key``): the external_id, else ``pipewise:<id>``,
+    read from the same path with ``pk`` in its place (``account__pk`` is the
+    deal's own ``account_id``, no join); ``keys`` pairs each such column's
+    position with its id's. For CSV cells, ``moments`` are the positions of
+    datetimes (written in the company's time zone) and ``formatted`` those of
+    values of any other type that ``format_cell`` writes differently from the
+    csv module.
+    """
+
+    paths: tuple[str, ...]
+    keys: tuple[tuple[int, int], ...]
+    moments: tuple[int, ...]
+    formatted: tuple[int, ...]
+
+    @classmethod
+    def of(cls, kind: TransferKind, queryset: QuerySet) -> ExportPlan:
+        """The plan for ``kind``'s columns over ``queryset`` (its annotations may be paths).
+
+        Raises ``ImproperlyConfigured`` naming the column whose path does not lead to a
+        value (an unknown field, a bare relation, a column of many values).
+        """
+        paths, ids, keys, moments, formatted = [], [], [], [], []
+        annotations = queryset.query.annotations
+        for position, column in enumerate(kind.columns):
+            if column.many and column.export is None:
+                raise ImproperlyConfigured(EXPORT_MANY.format(kind=kind.name, column=column.name))
+            path = column.export_path
+            paths.append(path)
+            if path in annotations:
+                output = annotations[path].output_field
+            else:
+                output = _path_field(kind, column, path)
+            head, _, last = path.rpartition(LOOKUP_SEP)
+            if last == "external_id":
+                keys.append((position, len(kind.columns) + len(ids)))
+                ids.append(f"{head}{LOOKUP_SEP}pk" if head else "pk")
+            elif isinstance(output, models.DateTimeField):
+                moments.append(position)
+            elif not isinstance(output, _WRITTEN_AS_IS + (models.DateField,)):
+                formatted.append(position)
+        return cls(tuple(paths + ids), tuple(keys), tuple(moments), tuple(formatted))
+
+    def rows(self, queryset: QuerySet, *, cells: bool = False) -> Iterator[list]:
+        """The rows of ``queryset``: Python values, or (``cells``) CSV-ready values."""
+        width = len(self.paths) - len(self.keys)
+        keys = self.keys
+        moments = self.moments if cells else ()
+        formatted = self.formatted if cells else ()
+        zone = timezone.get_current_timezone()  # when the rows are read, as ``format_cell``
+        values_list = queryset.prefetch_related(None).values_list(*self.paths)
+        for values in values_list.iterator(chunk_size=EXPORT_CHUNK_SIZE):
+            row = list(values[:width] if keys else values)
+            for position, id_position in keys:
+                if not row[position]:
+                    pk = values[id_position]
+                    row[position] = "" if pk is None else f"{SYNTHETIC_PREFIX}{pk}"
+            for position in moments:
+                value = row[position]
+                if value is not None:
+                    row[position] = value.astimezone(zone).isoformat()
+            for position in formatted:
+                row[position] = format_cell(row[position])
+            yield row
+
+
+def _path_field(kind: TransferKind, column: Column, path: str) -> models.Field:
+    """The model field at the end of ``path`` (through relations) from ``kind.model``."""
+    model = kind.model
+    parts = path.split(LOOKUP_SEP)
+    try:
+        for part in parts[:-1]:
+            model = model._meta.get_field(part).related_model
+            if model is None:
+                raise FieldDoesNotExist(part)
+        output = model._meta.pk if parts[-1] == "pk" else model._meta.get_field(parts[-1])
+    except FieldDoesNotExist:
+        message = EXPORT_PATH_UNKNOWN.format(
+            kind=kind.name, column=column.name, path=path, model=kind.model.__name__
+        )
+        raise ImproperlyConfigured(message) from None
+    if output.is_relation:
+        message = EXPORT_PATH_IS_RELATION.format(kind=kind.name, column=column.name, path=path)
+        raise ImproperlyConfigured(message)
+    return output
 
 
 # --- the bulk path: raw INSERT/UPDATE of many rows -------------------------------------------
@@ -1321,18 +1500,49 @@ def _write_rows(kind, spool, ctx, dry_run, progress):
 
 # --- export -----------------------------------------------------------------------------------
 def export_rows(
-    kind: TransferKind, *, queryset: QuerySet | None = None, user=None
+    kind: TransferKind, *, queryset: QuerySet | None = None, user=None, cells: bool = False
 ) -> Iterator[list]:
     """The header, then one row per record; streamed, memory does not grow with the rows.
 
     ``queryset``: what to export (e.g. the web UI's filtered view, already
     restricted to what the user sees); default: everything ``user`` may see,
-    or everything when ``user`` is None (the operator's CLI).
+    or everything when ``user`` is None (the operator's CLI). Rows hold Python
+    values (``xlsx_cell`` and ``format_cell`` write them), or with ``cells``
+    values a ``csv.writer`` writes as ``format_cell`` would.
     """
     records = queryset if queryset is not None else kind.queryset(user)
     yield kind.column_names
-    for record in kind.for_export(records).iterator(chunk_size=BATCH_SIZE):
-        yield kind.to_row(record)
+    yield from kind.export_values(records, cells=cells)
+
+
+def export_csv(
+    kind: TransferKind,
+    *,
+    queryset: QuerySet | None = None,
+    user=None,
+    rows_per_chunk: int | None = None,
+) -> Iterator[tuple[str, int]]:
+    """The CSV export as pieces of text, each with how many records it holds: the
+    header alone, then ``rows_per_chunk`` (default ``CSV_CHUNK_ROWS``) records at a time
+    (what a streamed response or a file is written with: one write per chunk, not per
+    row)."""
+    rows_per_chunk = rows_per_chunk or CSV_CHUNK_ROWS
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    rows = export_rows(kind, queryset=queryset, user=user, cells=True)
+    writer.writerow(next(rows))
+    yield _drain(buffer), 0
+    while batch := list(itertools.islice(rows, rows_per_chunk)):
+        writer.writerows(batch)
+        yield _drain(buffer), len(batch)
+
+
+def _drain(buffer: io.StringIO) -> str:
+    """What ``buffer`` holds, leaving it empty."""
+    value = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return value
 
 
 def export_records(
@@ -1348,12 +1558,12 @@ def export_records(
     XLSX); return how many records were written."""
     records = queryset if queryset is not None else kind.queryset(user)
     total = records.count() if progress is not None else None
-    rows = export_rows(kind, queryset=records)
     count = 0
     with _progress(progress, f"exporting {kind.name}", total) as bar:
         if fmt == "xlsx":
             from openpyxl import Workbook
 
+            rows = export_rows(kind, queryset=records)
             workbook = Workbook(write_only=True)
             worksheet = workbook.create_sheet(kind.name)
             worksheet.append(next(rows))
@@ -1363,16 +1573,14 @@ def export_records(
                 if bar is not None and count % 500 == 0:
                     bar.update(500)
             workbook.save(out)
+            if bar is not None:
+                bar.update(count % 500)
         else:
-            writer = csv.writer(out)
-            writer.writerow(next(rows))
-            for row in rows:
-                writer.writerow([format_cell(value) for value in row])
-                count += 1
-                if bar is not None and count % 500 == 0:
-                    bar.update(500)
-        if bar is not None:
-            bar.update(count % 500)
+            for chunk, records_in_chunk in export_csv(kind, queryset=records):
+                out.write(chunk)
+                count += records_in_chunk
+                if bar is not None:
+                    bar.update(records_in_chunk)
     return count
 
 

@@ -25,9 +25,7 @@ from pipewise.core.transfer import (
     choice,
     integer,
     moment,
-    record_key,
     register,
-    stable,
 )
 from pipewise.customers.choices import AccountType, BuyingRole
 from pipewise.customers.models import Account, Contact
@@ -86,28 +84,6 @@ class AccountKind(ServiceKind):
     def queryset(self, user=None):
         return Account.objects.all() if user is None else account_visible_to(user)
 
-    def for_export(self, queryset):
-        return stable(queryset.select_related("territory", "segment", "owner"))
-
-    def to_row(self, account: Account) -> list:
-        return [
-            record_key(account),
-            account.name,
-            account.domain,
-            account.industry,
-            account.employees,
-            account.annual_revenue,
-            account.country,
-            account.territory.code if account.territory_id else "",
-            account.segment.name if account.segment_id else "",
-            account.type,
-            account.owner.username,
-            account.created_at,
-            account.street,
-            account.city,
-            account.postcode,
-        ]
-
     def normalise_row(self, row, ctx):
         _normalise(row, ctx, normalise_account_fields, ("domain", "country"))
 
@@ -145,23 +121,6 @@ class ContactKind(ServiceKind):
 
     def queryset(self, user=None):
         return Contact.objects.all() if user is None else contact_visible_to(user)
-
-    def for_export(self, queryset):
-        return stable(queryset.select_related("account", "owner"))
-
-    def to_row(self, contact: Contact) -> list:
-        return [
-            record_key(contact),
-            record_key(contact.account),
-            contact.first_name,
-            contact.last_name,
-            contact.email,
-            contact.phone,
-            contact.title,
-            contact.buying_role,
-            contact.owner.username,
-            contact.created_at,
-        ]
 
     def normalise_row(self, row, ctx):
         _normalise(row, ctx, normalise_contact_fields, ("email",))

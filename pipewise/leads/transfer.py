@@ -40,9 +40,7 @@ from pipewise.core.transfer import (
     choice,
     find_by_keys,
     moment,
-    record_key,
     register,
-    stable,
 )
 from pipewise.customers.models import Account, Contact
 from pipewise.leads.choices import MANUAL_TRANSITIONS, LeadSource, LeadStatus, Rating
@@ -90,32 +88,6 @@ class LeadKind(TransferKind):
     # --- export ------------------------------------------------------------------------
     def queryset(self, user=None):
         return Lead.objects.all() if user is None else lead_visible_to(user)
-
-    def for_export(self, queryset):
-        return stable(queryset.select_related("territory", "owner", "account", "contact"))
-
-    def to_row(self, lead: Lead) -> list:
-        return [
-            record_key(lead),
-            lead.first_name,
-            lead.last_name,
-            lead.email,
-            lead.phone,
-            lead.company,
-            lead.title,
-            lead.industry,
-            lead.country,
-            lead.territory.code if lead.territory_id else "",
-            lead.source,
-            lead.campaign,
-            lead.rating,
-            lead.status,
-            lead.owner.username,
-            lead.created_at,
-            record_key(lead.account) if lead.account_id else "",
-            record_key(lead.contact) if lead.contact_id else "",
-            lead.disqualification_reason,
-        ]
 
     # --- import: pass 1 ---------------------------------------------------------------
     def check_row(self, row: Row, existing: Lead | None, ctx: ImportContext) -> None:

@@ -43,6 +43,7 @@ class UserKind(ServiceKind):
     key_column = "username"
     non_field_column = "username"
     order = 10
+    exports_instances = True  # roles and territories: several values per person
     columns = (
         Column("username"),
         Column("email"),

@@ -35,9 +35,7 @@ from pipewise.core.transfer import (
     choice,
     date,
     moment,
-    record_key,
     register,
-    stable,
 )
 from pipewise.customers.models import Account, Contact
 from pipewise.leads.models import Lead
@@ -89,7 +87,7 @@ class OpportunityKind(ServiceKind):
         Column("lead", reference=RecordReference(Lead, "lead")),
         Column("owner", reference=UserReference(), required=True, importer_default=True),
         Column("pipeline", reference=NamedReference(Pipeline, "name", "sales process")),
-        Column("stage", field=""),
+        Column("stage", field="", export="stage__name"),
         Column("amount", parse=amount),
         Column("close_date", parse=date),
         Column("status", parse=choice(OpportunityStatus), field=""),
@@ -104,33 +102,6 @@ class OpportunityKind(ServiceKind):
     # --- export ------------------------------------------------------------------------
     def queryset(self, user=None):
         return Opportunity.objects.all() if user is None else opportunity_visible_to(user)
-
-    def for_export(self, queryset):
-        related = queryset.select_related(
-            "account", "contact", "lead", "owner", "pipeline", "stage"
-        )
-        return stable(related)
-
-    def to_row(self, deal: Opportunity) -> list:
-        return [
-            record_key(deal),
-            deal.name,
-            record_key(deal.account),
-            record_key(deal.contact) if deal.contact_id else "",
-            record_key(deal.lead) if deal.lead_id else "",
-            deal.owner.username,
-            deal.pipeline.name,
-            deal.stage.name,
-            deal.amount,
-            deal.close_date,
-            deal.status,
-            deal.lost_reason,
-            deal.source,
-            deal.created_at,
-            deal.closed_at,
-            deal.competitor,
-            deal.forecast_category,
-        ]
 
     # --- import: pass 1 ---------------------------------------------------------------
     def prepare(self, ctx: ImportContext) -> None:
