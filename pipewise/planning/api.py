@@ -15,10 +15,17 @@ from rest_framework.response import Response
 
 from pipewise.activities.api import TaskSerializer
 from pipewise.core.api import RecordViewSet, VisibleRelatedField
+from pipewise.customers.permissions import account_visible_to
 from pipewise.org.models import ProductLine, Segment, Team, Territory, User
 from pipewise.planning import services
 from pipewise.planning.actuals import standings
-from pipewise.planning.choices import AllocationMethod, Dimension, Metric, PeriodKind
+from pipewise.planning.choices import (
+    CHANNEL_CHOICES,
+    AllocationMethod,
+    Dimension,
+    Metric,
+    PeriodKind,
+)
 from pipewise.planning.filters import SalesPlanFilter, TargetFilter
 from pipewise.planning.models import Initiative, Ramp, SalesPlan, SeasonalityProfile, Target
 from pipewise.planning.periods import fiscal_year
@@ -350,6 +357,10 @@ class ProfileSerializer(serializers.ModelSerializer):
     )
     version = serializers.IntegerField(required=False)
     member_label = serializers.CharField(read_only=True)
+    account = VisibleRelatedField(visible=account_visible_to, required=False, allow_null=True)
+    channel = serializers.ChoiceField(
+        choices=CHANNEL_CHOICES, required=False, allow_null=True, allow_blank=True
+    )
 
     class Meta:
         model = SeasonalityProfile
@@ -364,6 +375,7 @@ class ProfileSerializer(serializers.ModelSerializer):
             "product_line",
             "segment",
             "account",
+            "channel",
             "member_label",
             "weights",
             "updated_at",
@@ -381,6 +393,8 @@ class DeriveSerializer(serializers.Serializer):
         queryset=ProductLine.objects.all(), required=False
     )
     segment = serializers.PrimaryKeyRelatedField(queryset=Segment.objects.all(), required=False)
+    account = VisibleRelatedField(visible=account_visible_to, required=False)
+    channel = serializers.ChoiceField(choices=CHANNEL_CHOICES, required=False)
 
 
 class ShapeSerializer(serializers.Serializer):
@@ -432,7 +446,7 @@ class ProfileViewSet(
         """Derive the members' profile (or the company's) from won revenue of the last
         whole fiscal years; falls back to company history when theirs is too thin."""
         require_planner(request.user)
-        data = DeriveSerializer(data=request.data)
+        data = DeriveSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         profile = services.profile_derive(by=request.user, **values)

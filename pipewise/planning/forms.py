@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse_lazy
 
 from pipewise.planning.choices import (
     CHANNEL_CHOICES,
@@ -12,7 +13,7 @@ from pipewise.planning.choices import (
     PeriodKind,
 )
 from pipewise.planning.models import MONTH_FIELDS
-from pipewise.web.forms import VersionedForm
+from pipewise.web.forms import LookupSelect, VersionedForm
 
 MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -34,27 +35,27 @@ class AttainmentForm(forms.Form):
     year = forms.IntegerField(min_value=1901, max_value=2999, required=False)
 
 
-class TargetForm(forms.Form):
-    """A new target for one member (or combination) in one period."""
+class MemberFieldsForm(forms.Form):
+    """The dimension members a target or profile is for: any combination, none = the
+    company. Accounts are picked by typing (a type-ahead over the visible accounts),
+    never from a list of all of them."""
 
-    metric = forms.ChoiceField(choices=Metric.choices)
-    period_kind = forms.ChoiceField(choices=PeriodKind.choices)
-    period_start = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}), help_text="First day of the period."
-    )
-    amount = forms.DecimalField(max_digits=16, decimal_places=2, min_value=0)
     user = forms.ModelChoiceField(queryset=None, required=False, label="Person")
     team = forms.ModelChoiceField(queryset=None, required=False)
     territory = forms.ModelChoiceField(queryset=None, required=False)
     product_line = forms.ModelChoiceField(queryset=None, required=False)
     segment = forms.ModelChoiceField(queryset=None, required=False)
-    account = forms.ModelChoiceField(queryset=None, required=False, label="Customer account")
+    account = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label="Customer account",
+        widget=LookupSelect(lookup_url=reverse_lazy("customers:account_lookup")),
+    )
     channel = forms.ChoiceField(
         choices=[("", "---------"), *CHANNEL_CHOICES],
         required=False,
         help_text="The deals' source (until there is a channels app).",
     )
-    note = forms.CharField(max_length=300, required=False)
 
     def __init__(self, *args, people, accounts, **kwargs):
         from pipewise.org.models import ProductLine, Segment, Team, Territory
@@ -66,6 +67,22 @@ class TargetForm(forms.Form):
         self.fields["product_line"].queryset = ProductLine.objects.order_by("name")
         self.fields["segment"].queryset = Segment.objects.order_by("name")
         self.fields["account"].queryset = accounts
+
+    def members(self) -> dict:
+        """Each dimension's chosen member, None where none was chosen."""
+        return {d: self.cleaned_data.get(d) or None for d in Dimension.values}
+
+
+class TargetForm(MemberFieldsForm):
+    """A new target for one member (or combination) in one period."""
+
+    metric = forms.ChoiceField(choices=Metric.choices)
+    period_kind = forms.ChoiceField(choices=PeriodKind.choices)
+    period_start = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), help_text="First day of the period."
+    )
+    amount = forms.DecimalField(max_digits=16, decimal_places=2, min_value=0)
+    note = forms.CharField(max_length=300, required=False)
 
 
 class TargetAmountForm(VersionedForm):
@@ -92,13 +109,10 @@ class AllocateForm(forms.Form):
         }
 
 
-class ProfileForm(VersionedForm):
-    """Twelve weights in percent, January … December."""
+class WeightFields:
+    """Twelve weights in percent, January … December, as form fields."""
 
-    name = forms.CharField(max_length=120)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def add_weight_fields(self) -> None:
         for field, label in zip(MONTH_FIELDS, MONTH_NAMES, strict=True):
             self.fields[field] = forms.DecimalField(
                 label=label, min_value=0, max_value=100, decimal_places=2, max_digits=5
@@ -107,29 +121,41 @@ class ProfileForm(VersionedForm):
     def weights(self) -> list:
         return [self.cleaned_data[f] for f in MONTH_FIELDS]
 
+    def weight_fields(self) -> list[tuple]:
+        """(bound field, month name) for the 12 weights, as the templates lay them out."""
+        return [(self[f], label) for f, label in zip(MONTH_FIELDS, MONTH_NAMES, strict=True)]
 
-class ProfileMembersForm(forms.Form):
-    """Whose profile: none chosen = the company's."""
+    @staticmethod
+    def initial_weights(profile) -> dict:
+        """A profile's weights as the initial values of the 12 fields."""
+        return dict(zip(MONTH_FIELDS, profile.weights, strict=True))
 
-    user = forms.ModelChoiceField(queryset=None, required=False, label="Person")
-    team = forms.ModelChoiceField(queryset=None, required=False)
-    territory = forms.ModelChoiceField(queryset=None, required=False)
-    product_line = forms.ModelChoiceField(queryset=None, required=False)
-    segment = forms.ModelChoiceField(queryset=None, required=False)
-    years = forms.IntegerField(min_value=1, max_value=10, initial=2, required=False)
+
+class ProfileForm(WeightFields, VersionedForm):
+    """A profile's name and 12 weights in percent, January … December."""
+
+    name = forms.CharField(max_length=120)
 
     def __init__(self, *args, **kwargs):
-        from pipewise.org.models import ProductLine, Segment, Team, Territory, User
-
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(is_active=True).order_by("username")
-        self.fields["team"].queryset = Team.objects.order_by("name")
-        self.fields["territory"].queryset = Territory.objects.order_by("name")
-        self.fields["product_line"].queryset = ProductLine.objects.order_by("name")
-        self.fields["segment"].queryset = Segment.objects.order_by("name")
+        self.add_weight_fields()
 
-    def members(self) -> dict:
-        return {d: self.cleaned_data.get(d) for d in Dimension.values}
+
+class ProfileNewForm(WeightFields, MemberFieldsForm):
+    """A new entered profile: whose (none chosen = the company's), a name, 12 weights."""
+
+    name = forms.CharField(max_length=120)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_weight_fields()
+
+
+class ProfileMembersForm(MemberFieldsForm):
+    """Whose profile to derive from won revenue (none chosen = the company's), and from
+    how many years."""
+
+    years = forms.IntegerField(min_value=1, max_value=10, initial=2, required=False)
 
 
 class PlanForm(VersionedForm):

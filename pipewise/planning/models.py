@@ -3,6 +3,7 @@ ramp schedules for new hires, and sales plans with initiatives and their tasks."
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.db import models
@@ -24,6 +25,7 @@ from pipewise.planning.choices import (
     ProfileSource,
     member_column,
 )
+from pipewise.planning.periods import month_index
 
 MONTH_FIELDS = tuple(f"month_{n:02d}" for n in range(1, 13))
 # Weights are stored in hundredths of a percent: 10 000 = 100 %, exact on every database.
@@ -196,6 +198,11 @@ class SeasonalityProfile(MemberFields, models.Model):
         return [Decimal(getattr(self, name)) / 100 for name in MONTH_FIELDS]
 
 
+def plain_number(value: Decimal) -> str:
+    """A percentage as people write it: 25, 12.5 (no trailing zeros, no exponent)."""
+    return format(value.normalize(), "f")
+
+
 class Ramp(models.Model):
     """A new hire's ramp: their quota grows over their first months, e.g. 25/50/75/100 %
     of a full quota, starting in the month they start selling."""
@@ -219,6 +226,21 @@ class Ramp(models.Model):
     @property
     def steps(self) -> list[Decimal]:
         return [Decimal(p.strip()) for p in self.percentages.split(",") if p.strip()]
+
+    @property
+    def summary(self) -> str:
+        """ "25/50/75/100 % from Sep 2026": the ramp as a manager reads it."""
+        steps = "/".join(plain_number(s) for s in self.steps)
+        return f"{steps} % from {self.starts_on:%b %Y}"
+
+    def share_in(self, month: datetime.date) -> Decimal:
+        """The share of a full quota (0 … 1) the person carries in ``month``: 0 before the
+        ramp starts, each step in turn, 1 once the ramp is over."""
+        step = month_index(month) - month_index(self.starts_on)
+        if step < 0:
+            return Decimal(0)
+        steps = self.steps
+        return steps[step] / 100 if step < len(steps) else Decimal(1)
 
 
 class SalesPlan(BusinessRecord):

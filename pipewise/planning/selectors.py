@@ -35,7 +35,7 @@ from pipewise.planning.choices import (
     PeriodKind,
     member_column,
 )
-from pipewise.planning.models import SeasonalityProfile, Target
+from pipewise.planning.models import Ramp, SeasonalityProfile, Target, plain_number
 from pipewise.planning.periods import (
     FiscalPeriod,
     fiscal_start_month,
@@ -448,6 +448,45 @@ def attainment_report(
         rows=[AttainmentRow(member, items) for member, items in ordered],
         by_period=by_period,
     )
+
+
+# --- ramps where targets are allocated -------------------------------------------------------
+def ramps_of(people: Iterable[User]) -> dict[int, Ramp]:
+    """The ramps of these people by user id (one query); people without one are absent."""
+    return {r.user_id: r for r in Ramp.objects.filter(user__in=[p.pk for p in people])}
+
+
+@dataclass
+class MemberRamp:
+    """A team member's ramp as the manager allocating a target sees it: the ramp, and the
+    share of a full quota it gives them in each month of the target's period that is not
+    a full month (before the ramp starts or while it runs)."""
+
+    person: User
+    ramp: Ramp
+    months: list[tuple[FiscalPeriod, Decimal]]
+
+    @property
+    def percentages(self) -> list[tuple[str, str]]:
+        """("Oct 2026", "50") — month and percent of a full quota — for each reduced month
+        of the period."""
+        return [(m.start.strftime("%b %Y"), plain_number(f * 100)) for m, f in self.months]
+
+
+def member_ramps(target: Target, people: Sequence[User]) -> list[MemberRamp]:
+    """The ramp of each of ``people`` who has one, with the months of ``target``'s period
+    it takes below a full quota (none once it is over). One query for the ramps."""
+    period = period_of(target.period_kind, target.period_start, first_month=None)
+    months = periods_in(period, PeriodKind.MONTH)
+    ramps = ramps_of(people)
+    found = []
+    for person in people:
+        ramp = ramps.get(person.pk)
+        if ramp is None:
+            continue
+        reduced = [(m, ramp.share_in(m.start)) for m in months if ramp.share_in(m.start) != 1]
+        found.append(MemberRamp(person, ramp, reduced))
+    return found
 
 
 # --- seasonality shape and plan progress ----------------------------------------------------

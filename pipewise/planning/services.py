@@ -42,8 +42,9 @@ from pipewise.planning.models import (
     SalesPlan,
     SeasonalityProfile,
     Target,
+    plain_number,
 )
-from pipewise.planning.periods import FiscalPeriod, month_index, period_of, periods_in
+from pipewise.planning.periods import FiscalPeriod, period_of, periods_in
 from pipewise.planning.permissions import (
     NOT_THEIR_MANAGER,
     NOT_YOUR_TARGET,
@@ -51,6 +52,7 @@ from pipewise.planning.permissions import (
     can_set_target,
     require_planner,
 )
+from pipewise.planning.selectors import ramps_of
 
 UNKNOWN_METRIC = "Unknown metric {value!r}; use one of: {known}."
 DIMENSION_NOT_FOR_METRIC = (
@@ -69,6 +71,7 @@ ALLOCATE_NEEDS_TEAM = "Only a team's target is allocated to its members."
 TEAM_WITHOUT_MEMBERS = "{team} has no active members to allocate to."
 WEIGHTS_FOR_MEMBERS = "Give a weight for each member of the team: missing {names}."
 UNKNOWN_METHOD = "Unknown allocation method {value!r}."
+RAMPED_NOTE = "allocated: ramp {percent} % of a {share} share"
 PROFILE_WEIGHTS = "Give 12 monthly weights (January to December)."
 PROFILE_SUM = "The 12 weights add up to {total} %; they must add up to exactly 100 %."
 PROFILE_PLACES = "Weights have at most two decimal places."
@@ -116,15 +119,7 @@ def _check_members(metric: str, members: Mapping[str, object]) -> None:
         )
     if members.get(Dimension.USER) is not None and members.get(Dimension.TEAM) is not None:
         raise ValidationError({"team": PERSON_AND_TEAM})
-    channel = members.get(Dimension.CHANNEL)
-    if isinstance(channel, str) and channel not in dict(CHANNEL_CHOICES):
-        raise ValidationError(
-            {
-                "channel": UNKNOWN_CHANNEL.format(
-                    value=channel, known=", ".join(dict(CHANNEL_CHOICES))
-                )
-            }
-        )
+    _check_channel(members.get(Dimension.CHANNEL))
     for dimension, member in members.items():
         if member is not None and dimension not in METRIC_DIMENSIONS[metric]:
             raise ValidationError(
@@ -134,6 +129,17 @@ def _check_members(metric: str, members: Mapping[str, object]) -> None:
                     )
                 }
             )
+
+
+def _check_channel(channel) -> None:
+    if isinstance(channel, str) and channel not in dict(CHANNEL_CHOICES):
+        raise ValidationError(
+            {
+                "channel": UNKNOWN_CHANNEL.format(
+                    value=channel, known=", ".join(dict(CHANNEL_CHOICES))
+                )
+            }
+        )
 
 
 def same_member_targets(*, metric: str, members: Mapping[str, object]):
@@ -289,13 +295,12 @@ def target_set(
 def ramp_factor(ramp: Ramp | None, month: datetime.date) -> Decimal:
     """The share of a full quota a new hire carries in ``month`` (1 before/without a ramp
     … once the ramp is over; 0 before it starts)."""
-    if ramp is None:
-        return Decimal(1)
-    step = month_index(month) - month_index(ramp.starts_on)
-    if step < 0:
-        return Decimal(0)
-    steps = ramp.steps
-    return steps[step] / 100 if step < len(steps) else Decimal(1)
+    return Decimal(1) if ramp is None else ramp.share_in(month)
+
+
+def _ramped(amount: Decimal, factor: Decimal, unit: Decimal) -> Decimal:
+    """A month's full share scaled by a ramp's share, in whole ``unit`` s."""
+    return (amount * factor).quantize(unit) if factor != 1 else amount
 
 
 @transaction.atomic
@@ -328,8 +333,7 @@ def target_split_by_profile(
     ramp = Ramp.objects.filter(user=target.user).first() if target.user_id else None
     written = []
     for month, share in zip(months, shares, strict=True):
-        factor = ramp_factor(ramp, month.start)
-        amount = (share * factor).quantize(unit) if factor != 1 else share
+        amount = _ramped(share, ramp_factor(ramp, month.start), unit)
         written.append(
             _target_put(by=by, template=target, period=month, amount=amount, note="split")
         )
@@ -350,8 +354,13 @@ def target_allocate_to_members(
 ) -> list[Target]:
     """Allocate a team's target to its active members (same metric, period and other
     members), by given weights, in equal shares or by each member's share of the team's
-    actuals in the same period a year earlier. The members' targets add up to the team's
-    exactly; the team target is not changed."""
+    actuals in the same period a year earlier. The shares add up to the team's target
+    exactly; the team target is not changed.
+
+    A month target allocated to a new hire with a ramp is their share × the ramp's share
+    of that month (as when a year is split into months), so the members then add up to
+    less than the team: the roll-up shows the difference. A year or quarter share is kept
+    whole; the ramp scales its months when it is split."""
     if not can_set_target(by, person=None, team=target.team):
         raise PermissionDenied(NOT_YOUR_TARGET)
     if target.team_id is None:
@@ -377,11 +386,22 @@ def target_allocate_to_members(
     except ValidationError as exc:
         raise ValidationError({"weights": exc.messages}) from exc
     period = period_of(target.period_kind, target.period_start, first_month=None)
+    ramps = ramps_of(people) if period.kind == PeriodKind.MONTH else {}
     written = []
-    for person, amount in zip(people, amounts, strict=True):
+    for person, share in zip(people, amounts, strict=True):
         template = Target(metric=target.metric, **{**target.members, "team": None, "user": person})
+        factor = ramp_factor(ramps.get(person.pk), period.start)
+        note = "allocated"
+        if factor != 1:
+            note = RAMPED_NOTE.format(percent=plain_number(factor * 100), share=share)
         written.append(
-            _target_put(by=by, template=template, period=period, amount=amount, note="allocated")
+            _target_put(
+                by=by,
+                template=template,
+                period=period,
+                amount=_ramped(share, factor, unit),
+                note=note,
+            )
         )
     return written
 
@@ -407,6 +427,17 @@ def _checked_weights(weights: Sequence) -> list[int]:
         total = Decimal(sum(checked)) / 100
         raise ValidationError({"weights": PROFILE_SUM.format(total=total)})
     return checked
+
+
+def _profile_members(members: Mapping[str, object]) -> dict[str, object]:
+    """Every dimension's member of a profile (None where unset), the channel checked and
+    held as its plain key, as it is stored."""
+    found = {d: members.get(d) or None for d in Dimension.values}
+    channel = found[Dimension.CHANNEL]
+    _check_channel(channel)
+    if channel is not None:
+        found[Dimension.CHANNEL] = Channel(channel).key
+    return found
 
 
 def profile_for(members: Mapping[str, object]) -> SeasonalityProfile | None:
@@ -443,7 +474,7 @@ def profile_save(
     require_planner(by)
     checked = _checked_weights(weights)
     if profile is None:
-        members = {d: members.get(d) for d in Dimension.values}
+        members = _profile_members(members)
         if _profile_of(members) is not None:
             raise ValidationError({"name": PROFILE_EXISTS.format(member=_member_label(members))})
         profile = SeasonalityProfile(**members)
@@ -475,17 +506,21 @@ def profile_derive(
     whole fiscal years, for these members when their history has enough won deals, else
     the company's. Replaces the members' existing profile."""
     require_planner(by)
-    shape = actuals.monthly_shape(members, years=years, today=today)
+    members = _profile_members(members)
+    channel = members[Dimension.CHANNEL]
+    asked = {**members, Dimension.CHANNEL: Channel(channel) if channel else None}
+    shape = actuals.monthly_shape(asked, years=years, today=today)
     if shape is None:
         raise ValidationError(
             {"years": NO_HISTORY.format(years=years, member=_member_label(members))}
         )
     values, own = shape
     weights = as_percentages(values)
-    label = name or f"{_member_label(members).capitalize()}: last {years} year(s) of won revenue"
+    whose = _member_label(asked)
+    label = name or f"{whose[:1].upper()}{whose[1:]}: last {years} year(s) of won revenue"
     if not own and any(m is not None for m in members.values()):
         label += " (company history)"
-    existing = _profile_of({d: members.get(d) for d in Dimension.values})
+    existing = _profile_of(members)
     return profile_save(
         by=by,
         name=label[:120],
@@ -513,7 +548,7 @@ def ramp_save(*, by: User, user: User, starts_on: datetime.date, percentages: st
         raise ValidationError({"percentages": RAMP_STEPS})
     ramp = Ramp.objects.filter(user=user).first() or Ramp(user=user)
     ramp.starts_on = starts_on
-    ramp.percentages = ",".join(format(s.normalize(), "f") for s in steps)
+    ramp.percentages = ",".join(plain_number(s) for s in steps)
     ramp._history_user = by
     ramp.full_clean(validate_constraints=False)
     ramp.save()

@@ -15,6 +15,7 @@ urlpatterns = [
     path("targets/<int:pk>/records/", views.target_records_view, name="target_records"),
     path("attainment/", views.attainment_view, name="attainment"),
     path("seasonality/", views.profile_list, name="profiles"),
+    path("seasonality/new/", views.profile_create_view, name="profile_create"),
     path("seasonality/derive/", views.profile_derive_view, name="profile_derive"),
     path("seasonality/<int:pk>/", views.profile_detail, name="profile"),
     path("ramps/", views.ramp_save_view, name="ramp_save"),

@@ -22,6 +22,7 @@ from pipewise.planning.actuals import standings
 from pipewise.planning.api import attainment_from_query
 from pipewise.planning.choices import (
     EDITABLE_PLAN_STATUSES,
+    MIN_DEALS_FOR_OWN_PROFILE,
     MONEY_METRICS,
     Dimension,
     Metric,
@@ -39,12 +40,12 @@ from pipewise.planning.forms import (
     PlanTaskForm,
     ProfileForm,
     ProfileMembersForm,
+    ProfileNewForm,
     RampForm,
     ReviewForm,
     TargetAmountForm,
     TargetForm,
 )
-from pipewise.planning.models import MONTH_FIELDS
 from pipewise.planning.periods import fiscal_year_of
 from pipewise.planning.permissions import (
     access_plan,
@@ -55,11 +56,13 @@ from pipewise.planning.permissions import (
     plan_visible_to,
     profile_visible_to,
     ramps_visible_to,
+    require_planner,
     target_visible_to,
 )
 from pipewise.planning.selectors import (
     MEMBER_RELATIONS,
     growth_flags,
+    member_ramps,
     only_dimension,
     plan_progress,
     profile_shape,
@@ -284,6 +287,9 @@ def target_detail(request, pk):
             return redirect("planning:target", pk=pk)
     members = services.team_members(target.team) if target.team_id else []
     allocate_form = AllocateForm(members=members)
+    ramps = member_ramps(target, members) if members else []
+    rollups = target_rollups(request.user, target)
+    _mark_ramps(rollups, target)
     return render(
         request,
         "planning/target_detail.html",
@@ -292,7 +298,8 @@ def target_detail(request, pk):
             "title": str(target),
             "target": target,
             "standing": standings([target])[0],
-            "rollups": target_rollups(request.user, target),
+            "rollups": rollups,
+            "ramps": ramps,
             "flags": growth_flags([target]),
             "can_edit": can_edit,
             "amount_form": amount_form,
@@ -302,6 +309,18 @@ def target_detail(request, pk):
             "opportunity_link": _opportunity_link(target),
         },
     )
+
+
+def _mark_ramps(rollups, target) -> None:
+    """Give each member's target in the members' roll-up its ramp (``member_ramp``, None
+    without one), so the manager sees who is ramping beside what they were given."""
+    for rollup in rollups:
+        if rollup.kind != "members":
+            continue
+        people = [child.user for child in rollup.children]
+        found = {r.person.pk: r for r in member_ramps(target, people)}
+        for child in rollup.children:
+            child.member_ramp = found.get(child.user_id)
 
 
 def _opportunity_link(target) -> str | None:
@@ -346,10 +365,26 @@ def target_allocate(request, pk):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, f"Allocated to {len(written)} member(s).")
+            messages.success(request, _allocated_message(target, written))
     else:
         messages.error(request, "Choose an allocation method; weights are numbers ≥ 0.")
     return redirect("planning:target", pk=pk)
+
+
+def _allocated_message(target, written) -> str:
+    """ "Allocated to 3 member(s)." and, for each ramping member, their ramp and what it does
+    to this allocation."""
+    message = f"Allocated to {len(written)} member(s)."
+    for ramp in member_ramps(target, [t.user for t in written]):
+        message += f" {ramp.person} is ramping ({ramp.ramp.summary})"
+        if not ramp.months:
+            message += ": the ramp is over in this period, full share."
+        elif target.period_kind == PeriodKind.MONTH:
+            percent = ramp.percentages[0][1]
+            message += f": their month target is {percent} % of their share."
+        else:
+            message += ": their share is kept whole; splitting it into months applies the ramp."
+    return message
 
 
 @writer_required
@@ -454,12 +489,24 @@ def profile_list(request):
             "title": "Seasonality profiles",
             "profiles": profiles,
             "can_plan": can_plan,
-            "derive_form": ProfileMembersForm(),
+            "derive_form": ProfileMembersForm(**_member_choices(request.user)),
+            "min_deals": MIN_DEALS_FOR_OWN_PROFILE,
             "month_names": MONTH_NAMES,
             "ramps": ramps_visible_to(request.user),
             "ramp_form": RampForm(people=_people_seen(request.user)),
         },
     )
+
+
+def _member_choices(user) -> dict:
+    """The people and accounts a profile's member fields offer: every active person (a
+    profile is an organisation-wide input) and the accounts ``user`` sees."""
+    from pipewise.org.models import User
+
+    return {
+        "people": User.objects.filter(is_active=True).order_by("first_name", "last_name"),
+        "accounts": account_visible_to(user).order_by("name"),
+    }
 
 
 def _people_seen(user):
@@ -488,8 +535,6 @@ def ramp_save_view(request):
 
 
 def _can_plan(user) -> bool:
-    from pipewise.planning.permissions import require_planner
-
     try:
         require_planner(user)
     except PermissionDenied:
@@ -500,9 +545,13 @@ def _can_plan(user) -> bool:
 @writer_required
 @require_POST
 def profile_derive_view(request):
-    form = ProfileMembersForm(request.POST)
+    form = ProfileMembersForm(request.POST, **_member_choices(request.user))
     if not form.is_valid():
-        messages.error(request, "Check the members and years.")
+        problems = "; ".join(
+            f"{form.fields[name].label or name.replace('_', ' ').capitalize()}: {' '.join(errors)}"
+            for name, errors in form.errors.items()
+        )
+        messages.error(request, f"Nothing was derived. {problems}")
         return redirect("planning:profiles")
     try:
         profile = services.profile_derive(
@@ -515,13 +564,50 @@ def profile_derive_view(request):
     return redirect("planning:profile", pk=profile.pk)
 
 
+@writer_required
+def profile_create_view(request):
+    """Enter a profile's 12 weights for a member (or the company), starting from the
+    company profile's weights when there is one."""
+    require_planner(request.user)
+    company = services.profile_for({})
+    initial = {"name": ""}
+    if company is not None:
+        initial |= ProfileNewForm.initial_weights(company)
+    form = ProfileNewForm(request.POST or None, initial=initial, **_member_choices(request.user))
+    profile = form_saved(
+        request,
+        form,
+        lambda: services.profile_save(
+            by=request.user,
+            name=form.cleaned_data["name"],
+            weights=form.weights(),
+            **form.members(),
+        ),
+        success="Profile saved: {record}.",
+    )
+    if profile:
+        return redirect("planning:profile", pk=profile.pk)
+    fields = form.weight_fields()
+    return render(
+        request,
+        "planning/profile_form.html",
+        {
+            "section": "planning",
+            "title": "New seasonality profile",
+            "form": form,
+            "fields": fields,
+            "company": company,
+        },
+    )
+
+
 @login_required
 def profile_detail(request, pk):
     """A profile's 12 weights (editable for planners) drawn against last years' shape."""
     profile = access_profile(request.user, pk)
     can_plan = _can_plan(request.user)
     initial = {"name": profile.name, "version": profile.version}
-    initial |= {f: w for f, w in zip(MONTH_FIELDS, profile.weights, strict=True)}
+    initial |= ProfileForm.initial_weights(profile)
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and can_plan:
         saved = form_saved(
@@ -561,7 +647,7 @@ def profile_detail(request, pk):
             },
         ],
     }
-    fields = [(form[f], label) for f, label in zip(MONTH_FIELDS, MONTH_NAMES, strict=True)]
+    fields = form.weight_fields()
     return render(
         request,
         "planning/profile_detail.html",

@@ -65,3 +65,49 @@ def test_variance_over_the_demo_matches_a_plain_computation(demo):
         actual = won_in(target.user_id, target.period_start, target.period_end)
         assert standing.actual == actual
         assert standing.variance == actual - target.amount
+
+
+def test_team_company_and_call_variance_over_the_demo_match_a_plain_computation(demo):
+    """Beyond people's months: every team's and the company's year, and every SDR's calls
+    per month, against sums written without the KPI registry."""
+    from pipewise.activities.models import Activity
+
+    won = [
+        (deal.owner.team_id, timezone.localdate(deal.closed_at), deal.amount)
+        for deal in Opportunity.objects.filter(status="won").select_related("owner")
+    ]
+    years = list(
+        Target.objects.filter(metric="won_revenue", period_kind="year", user__isnull=True)
+        .filter(territory__isnull=True, account__isnull=True, segment__isnull=True)
+        .filter(product_line__isnull=True, channel__isnull=True)
+        .select_related("team")
+    )
+    assert any(t.team_id for t in years) and any(not t.team_id for t in years)
+    for standing in standings(years, today=TODAY):
+        target = standing.target
+        actual = sum(
+            (
+                amount
+                for team_id, day, amount in won
+                if target.period_start <= day <= target.period_end
+                and (target.team_id is None or team_id == target.team_id)
+            ),
+            Decimal(0),
+        )
+        assert standing.actual == actual
+        assert standing.variance == actual - target.amount
+    calls = list(Target.objects.filter(metric="calls").order_by("pk"))
+    assert calls
+    logged = [
+        (a.owner_id, timezone.localdate(a.occurred_at))
+        for a in Activity.objects.filter(type="call")
+    ]
+    for standing in standings(calls, today=TODAY):
+        target = standing.target
+        count = sum(
+            1
+            for owner_id, day in logged
+            if owner_id == target.user_id and target.period_start <= day <= target.period_end
+        )
+        assert standing.actual == count
+        assert standing.variance == count - target.amount
