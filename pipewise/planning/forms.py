@@ -93,12 +93,20 @@ class TargetAmountForm(VersionedForm):
 class AllocateForm(forms.Form):
     method = forms.ChoiceField(choices=AllocationMethod.choices)
 
-    def __init__(self, *args, members=(), **kwargs):
+    def __init__(self, *args, members=(), ramps=(), **kwargs):
+        """``ramps``: the members' ramps (``selectors.MemberRamp``), named beside their weight."""
         super().__init__(*args, **kwargs)
         self.members = list(members)
+        ramping = {r.person.pk: r.ramp for r in ramps}
         for person in self.members:
+            ramp = ramping.get(person.pk)
             self.fields[f"weight_{person.pk}"] = forms.DecimalField(
-                label=str(person), min_value=0, max_digits=12, decimal_places=4, required=False
+                label=str(person),
+                min_value=0,
+                max_digits=12,
+                decimal_places=4,
+                required=False,
+                help_text=f"Ramping: {ramp.summary}" if ramp else "",
             )
 
     def weights(self) -> dict[int, object]:

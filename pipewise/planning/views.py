@@ -286,8 +286,8 @@ def target_detail(request, pk):
         if saved:
             return redirect("planning:target", pk=pk)
     members = services.team_members(target.team) if target.team_id else []
-    allocate_form = AllocateForm(members=members)
     ramps = member_ramps(target, members) if members else []
+    allocate_form = AllocateForm(members=members, ramps=ramps)
     rollups = target_rollups(request.user, target)
     _mark_ramps(rollups, target)
     return render(

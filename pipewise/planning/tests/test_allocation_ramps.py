@@ -123,6 +123,7 @@ def test_the_allocate_form_and_the_result_show_each_members_ramp(client, world, 
     url = reverse("planning:target", args=[month.pk])
     page = client.get(url).content.decode()
     assert "New hires on a ramp" in page
+    assert "Ramping: 25/50/75/100 % from Sep 2026" in page  # beside the SDR's weight
     assert (
         "Sdr Tester — ramping: 25/50/75/100 % from Sep 2026; in this period Sep 2026 25 %" in page
     )
