@@ -24,7 +24,9 @@ from pipewise.activities.selectors import (
     unread_count,
 )
 from pipewise.activities.services import (
+    activity_delete,
     activity_log,
+    activity_restore,
     activity_update,
     calendar_feed_get_or_create,
     calendar_feed_revoke,
@@ -88,6 +90,8 @@ class ActivityViewSet(RecordViewSet, viewsets.ModelViewSet):
     access = access_activity
     create_service = activity_log
     update_service = activity_update
+    delete_service = activity_delete
+    restore_service = activity_restore
     record_argument = "activity"
 
 

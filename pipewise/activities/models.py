@@ -95,6 +95,27 @@ class Activity(BusinessRecord, LinkedRecordMixin):
             raise ValidationError(NEEDS_A_LINK)
 
 
+class ActivityDay(models.Model):
+    """How many live activities of one type one person logged on one day (company time zone).
+
+    A running count kept by the activity services (``activities.daily``), so activity KPIs
+    and dashboards read a few hundred rows per person and year instead of every activity.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    type = models.CharField(max_length=8, choices=ActivityType.choices)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "day", "type"], name="activity_day_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.owner_id} {self.day} {self.type}: {self.count}"
+
+
 class Task(BusinessRecord, LinkedRecordMixin):
     """Work to be done by a date, by someone, possibly broken into to-do items."""
 

@@ -6,17 +6,24 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from pipewise.activities.models import Activity, Task
+from pipewise.activities.models import Activity, ActivityDay, Task
 from pipewise.org.models import User
 from pipewise.org.permissions import NOT_YOURS, can_change_owned, owner_ids_visible_to
 
 
-def activity_visible_to(user: User) -> QuerySet[Activity]:
-    activities = Activity.objects.all()
+def _of_visible_owners(rows: QuerySet, user: User) -> QuerySet:
     owners = owner_ids_visible_to(user)
-    if owners is None:
-        return activities
-    return activities.filter(owner_id__in=owners)
+    return rows if owners is None else rows.filter(owner_id__in=owners)
+
+
+def activity_visible_to(user: User) -> QuerySet[Activity]:
+    return _of_visible_owners(Activity.objects.all(), user)
+
+
+def activity_days_visible_to(user: User) -> QuerySet[ActivityDay]:
+    """The daily counts of the activities ``user`` sees: activities are seen by owner, so
+    an owner's counts are all seen or none. Rows counted down to zero stand for nothing."""
+    return _of_visible_owners(ActivityDay.objects.filter(count__gt=0), user)
 
 
 def task_visible_to(user: User) -> QuerySet[Task]:

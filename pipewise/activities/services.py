@@ -33,6 +33,7 @@ from pipewise.activities.choices import (
     TaskRecurrence,
     TaskStatus,
 )
+from pipewise.activities.daily import activity_days_shift, day_key
 from pipewise.activities.models import (
     Activity,
     CalendarFeed,
@@ -43,6 +44,7 @@ from pipewise.activities.models import (
     TodoItem,
 )
 from pipewise.core.concurrency import bump_version, lock_current
+from pipewise.core.running import counted_delete, counted_restore
 from pipewise.core.services import record_create, record_update
 from pipewise.org.models import User
 
@@ -86,11 +88,26 @@ ALREADY_DONE = "This task is already done."
 TASK_CLOSED = "This task is {status}; reopen it before changing its to-dos."
 
 
+def _with_account(fields: dict, current: Activity | None = None) -> dict:
+    """An activity on a deal or a contact is also about their account, so activity KPIs
+    can be counted by account, territory and segment. An account given is kept."""
+    account = fields.get("account", current.account if current else None)
+    if account is not None:
+        return fields
+    for link in ("opportunity", "contact"):
+        record = fields.get(link, getattr(current, link) if current else None)
+        if record is not None and record.account_id:
+            return {**fields, "account": record.account}
+    return fields
+
+
 @transaction.atomic
 def activity_log(*, by: User, **fields) -> Activity:
     """Record something a seller did (a call, an email, a meeting, a demo, a note)."""
     fields.setdefault("owner", by)
-    return record_create(Activity, by=by, fields=fields, allowed=ACTIVITY_FIELDS)
+    activity = record_create(Activity, by=by, fields=_with_account(fields), allowed=ACTIVITY_FIELDS)
+    activity_days_shift(before=None, after=day_key(activity))
+    return activity
 
 
 @transaction.atomic
@@ -98,13 +115,36 @@ def activity_update(
     *, activity: Activity, by: User, expected_version: int | None = None, **changes
 ) -> Activity:
     """Correct a logged activity."""
-    return record_update(
+    before = day_key(lock_current(activity, expected_version=expected_version))
+    updated = record_update(
         record=activity,
         by=by,
         expected_version=expected_version,
-        changes=changes,
+        changes=_with_account(changes, activity) if changes else changes,
         allowed=ACTIVITY_FIELDS,
     )
+    activity_days_shift(before=before, after=day_key(updated))
+    return updated
+
+
+@transaction.atomic
+def activity_delete(
+    *, activity: Activity, by: User, expected_version: int | None = None
+) -> Activity:
+    """Soft-delete an activity: it leaves the timeline and every activity figure."""
+    return counted_delete(
+        record=activity,
+        by=by,
+        expected_version=expected_version,
+        key=day_key,
+        shift=activity_days_shift,
+    )
+
+
+@transaction.atomic
+def activity_restore(*, activity: Activity, by: User) -> Activity:
+    """Bring a deleted activity back, into the figures it left."""
+    return counted_restore(record=activity, by=by, key=day_key, shift=activity_days_shift)
 
 
 def _todo(task: Task, position: int, item: dict) -> TodoItem:

@@ -19,6 +19,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from pipewise.activities.daily import activity_days_rebuild
 from pipewise.activities.models import Activity, Task, TodoItem
 from pipewise.catalog.models import Product
 from pipewise.customers.models import Account, Contact
@@ -218,8 +219,10 @@ def _load(report, calendar, *, size, seed, progress) -> None:
             )
         results = process_results_generate(pipelines=pipelines, now=calendar.at(NOW))
         planning_generate(org=org, today=calendar.today)
-    # The deals went in by bulk insert, around the services that keep the running totals.
+    # Deals and activities went in by bulk insert, around the services that keep the
+    # running counts.
     stage_totals_rebuild()
+    activity_days_rebuild()
     organisation = {
         User: len(org.users),
         Territory: len(org.territories),

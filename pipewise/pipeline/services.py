@@ -27,7 +27,8 @@ from pipewise.activities.services import (
 )
 from pipewise.core.concurrency import bump_version, lock_current
 from pipewise.core.money import CENTS
-from pipewise.core.services import record_create, record_delete, record_restore, record_update
+from pipewise.core.running import counted_delete, counted_restore
+from pipewise.core.services import record_create, record_update
 from pipewise.customers.models import Account, Contact
 from pipewise.org.models import User
 from pipewise.pipeline.choices import (
@@ -170,18 +171,19 @@ def opportunity_delete(
     *, opportunity: Opportunity, by: User, expected_version: int | None = None
 ) -> Opportunity:
     """Soft-delete a deal: it leaves every list, board and total, and can be restored."""
-    before = contribution(lock_current(opportunity, expected_version=expected_version))
-    deleted = record_delete(record=opportunity, by=by, expected_version=expected_version)
-    stage_totals_shift(before=before, after=None)
-    return deleted
+    return counted_delete(
+        record=opportunity,
+        by=by,
+        expected_version=expected_version,
+        key=contribution,
+        shift=stage_totals_shift,
+    )
 
 
 @transaction.atomic
 def opportunity_restore(*, opportunity: Opportunity, by: User) -> Opportunity:
     """Bring a deleted deal back, into the lists and totals it left."""
-    restored = record_restore(record=opportunity, by=by)
-    stage_totals_shift(before=None, after=contribution(restored))
-    return restored
+    return counted_restore(record=opportunity, by=by, key=contribution, shift=stage_totals_shift)
 
 
 @transaction.atomic

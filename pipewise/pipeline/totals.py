@@ -15,22 +15,21 @@ from the deals and is the reference the tests compare the running totals with.
 from __future__ import annotations
 
 import datetime
-import logging
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Case, Count, DateField, F, Sum, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from pipewise.core.money import CENTS
+from pipewise.core.running import running_add, running_shift
 from pipewise.pipeline.choices import OpportunityStatus
 from pipewise.pipeline.models import Opportunity, Stage, StageTotal
 
-log = logging.getLogger(__name__)
 ZERO = Decimal("0.00")
 
 
@@ -59,47 +58,30 @@ def stage_totals_shift(*, before: Contribution | None, after: Contribution | Non
     """Move one deal's contribution from ``before`` to ``after`` (either may be None).
 
     Precondition: called inside the transaction that wrote the deal, after the
-    write, with the deal's row locked. Increments are single ``UPDATE`` statements,
-    so concurrent writers to the same row queue on its lock instead of losing a
-    change. A missing row on the way down means the totals drifted (a write
-    that went around the services): that owner's rows are rebuilt from the deals.
+    write, with the deal's row locked. A missing row on the way down means the
+    totals drifted (a write that went around the services): that owner's rows are
+    rebuilt from the deals (``core.running``).
     """
-    if before == after:
-        return
-    if before is not None and not _add(before, -1):
-        log.warning("stage totals drifted for owner %s: rebuilding", before.owner_id)
-        owners = {before.owner_id} | ({after.owner_id} if after else set())
-        stage_totals_rebuild(owner_ids=owners)
-        return
-    if after is not None:
-        _add(after, 1)
-
-
-def _rows(key: Contribution):
-    return StageTotal.objects.filter(
-        owner_id=key.owner_id, stage_id=key.stage_id, closed_on=key.closed_on
-    )
+    running_shift(before=before, after=after, add=_add, rebuild=stage_totals_rebuild)
 
 
 def _add(key: Contribution, sign: int) -> bool:
     """Add (sign 1) or take away (sign -1) one deal; False when taking from a missing row."""
-    change = {"count": F("count") + sign, "amount": F("amount") + sign * key.amount}
-    if _rows(key).filter(count__gte=1 if sign < 0 else 0).update(**change):
-        return True
-    if sign < 0:
-        return False
-    try:
-        with transaction.atomic():
-            StageTotal.objects.create(
-                owner_id=key.owner_id,
-                stage_id=key.stage_id,
-                closed_on=key.closed_on,
-                count=1,
-                amount=key.amount,
-            )
-    except IntegrityError:  # another transaction created the row first
-        _rows(key).update(**change)
-    return True
+    rows = StageTotal.objects.filter(
+        owner_id=key.owner_id, stage_id=key.stage_id, closed_on=key.closed_on
+    )
+    return running_add(
+        rows,
+        sign=sign,
+        change={"count": F("count") + sign, "amount": F("amount") + sign * key.amount},
+        create=lambda: StageTotal.objects.create(
+            owner_id=key.owner_id,
+            stage_id=key.stage_id,
+            closed_on=key.closed_on,
+            count=1,
+            amount=key.amount,
+        ),
+    )
 
 
 @transaction.atomic

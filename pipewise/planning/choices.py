@@ -84,10 +84,15 @@ def member_column(dimension: str) -> str:
 
 
 DIMENSIONS = tuple(Dimension.values)
-# The dimensions each metric's KPI can be narrowed by (activities know owners and teams).
+# The dimensions each metric's KPI can be narrowed by. Activities know their owner (and
+# team) and their account (its territory and segment); they sell no product through no
+# channel.
+ACTIVITY_DIMENSIONS = frozenset(
+    {Dimension.USER, Dimension.TEAM, Dimension.TERRITORY, Dimension.SEGMENT, Dimension.ACCOUNT}
+)
 METRIC_DIMENSIONS: dict[str, frozenset[str]] = {
     metric: frozenset(DIMENSIONS) for metric in Metric.values
-} | {metric: frozenset({Dimension.USER, Dimension.TEAM}) for metric in ACTIVITY_METRICS}
+} | {metric: ACTIVITY_DIMENSIONS for metric in ACTIVITY_METRICS}
 # New customers are counted per deal, not per line item: no product line.
 METRIC_DIMENSIONS[Metric.NEW_CUSTOMERS] = frozenset(DIMENSIONS) - {Dimension.PRODUCT_LINE}
 # Orders are counted whole (an order's lines are not split by product line).

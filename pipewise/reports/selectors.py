@@ -23,8 +23,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Greatest, Least
 
-from pipewise.activities.models import Activity
-from pipewise.activities.permissions import activity_visible_to
+from pipewise.activities.models import Activity, ActivityDay
+from pipewise.activities.permissions import activity_days_visible_to, activity_visible_to
 from pipewise.customers.models import Account
 from pipewise.customers.permissions import account_visible_to
 from pipewise.leads.models import Lead
@@ -64,6 +64,10 @@ def visible_leads(user: User) -> QuerySet[Lead]:
 
 def visible_activities(user: User) -> QuerySet[Activity]:
     return activity_visible_to(user)
+
+
+def visible_activity_days(user: User) -> QuerySet[ActivityDay]:
+    return activity_days_visible_to(user)
 
 
 def visible_accounts(user: User) -> QuerySet[Account]:

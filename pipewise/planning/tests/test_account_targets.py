@@ -65,7 +65,7 @@ def test_the_actual_of_an_account_target_is_the_accounts_business(world, people,
     assert revenue.member_label == "Isar AG"
 
 
-def test_account_targets_are_unique_and_not_for_activity_metrics(world, people):
+def test_account_targets_are_unique_and_activity_targets_have_no_channel(world, people):
     isar = world.accounts["sdr"]
     services.target_create(by=people.ops, account=isar, metric="won_revenue", amount="1", **YEAR)
     with pytest.raises(ValidationError) as duplicate:
@@ -75,10 +75,12 @@ def test_account_targets_are_unique_and_not_for_activity_metrics(world, people):
     assert "period_start" in duplicate.value.message_dict
     # a company target of the same metric and period is a different member
     services.target_create(by=people.ops, metric="won_revenue", amount="5", **YEAR)
+    # activities count for their account (calls made to Isar), but sell through no channel
+    services.target_create(by=people.ops, account=isar, metric="calls", amount="2", **YEAR)
     with pytest.raises(ValidationError) as calls:
-        services.target_create(by=people.ops, account=isar, metric="calls", amount="2", **YEAR)
-    assert "account" in calls.value.message_dict
-    assert Target.objects.count() == 2
+        services.target_create(by=people.ops, channel="partner", metric="calls", amount="2", **YEAR)
+    assert "channel" in calls.value.message_dict
+    assert Target.objects.count() == 3
 
 
 def test_account_targets_follow_the_accounts_owner(world, people):

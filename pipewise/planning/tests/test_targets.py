@@ -43,7 +43,7 @@ def test_it_combines_dimensions_territory_by_product_line(world, people):
         ({"amount": "lots"}, "Not a number"),
         ({"metric": "won_deals", "amount": "2.5"}, "whole number"),
         ({"period_start": D(2026, 2, 1)}, "does not start"),
-        ({"metric": "calls", "territory": "germany"}, "cannot be set by territory"),
+        ({"metric": "calls", "channel": "partner"}, "cannot be set by channel"),
         ({"metric": "nonsense"}, "Unknown metric"),
     ],
 )

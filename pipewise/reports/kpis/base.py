@@ -348,18 +348,48 @@ def _sort_key(item: tuple[tuple, dict]):
     )
 
 
+@dataclass(frozen=True)
+class Rollup:
+    """Pre-counted rows that answer an aggregate KPI without reading its records, for the
+    questions that ask only for what the rows keep (activities per owner, type and day).
+
+    ``subject`` gives the rows' own dimension and filter paths, ``date_field`` their
+    day (a date column), ``aggregates`` the KPI's measures under the same names, over
+    the rows' columns, so the KPI's ``value`` reads either. A KPI with a rollup has
+    no ``scope``: the rows must stand for exactly the records it counts.
+    """
+
+    subject: Subject
+    date_field: str
+    aggregates: Mapping[str, Any]
+
+    def answers(self, query: KpiQuery) -> bool:
+        return set(query.filters) <= set(self.subject.filters) and all(
+            d == Dimension.MONTH or d in self.subject.groups for d in query.group_by
+        )
+
+    def records(self, query: KpiQuery) -> QuerySet:
+        rows = self.subject.records(query.user, query.filters)
+        return rows.filter(query.period.q(self.date_field, on_dates=True))
+
+    def group_rows(self, rows: QuerySet, query: KpiQuery) -> dict[tuple, dict]:
+        return grouped(rows, self.subject, query.group_by, self.date_field, self.aggregates)
+
+
 class AggregateKpi(Kpi):
     """A KPI computed as SQL aggregates over one subject's visible records.
 
     ``records`` selects (visible, filtered, in the period by ``date_field``, then
     ``scope``); ``aggregates`` names the SQL aggregates; ``value`` turns one row
     of them into the figure. The total is one ``aggregate()`` query, the groups
-    one ``GROUP BY`` query: two queries whatever the number of rows.
+    one ``GROUP BY`` query: two queries whatever the number of rows. A ``rollup``
+    answers instead whenever the question asks only for what it keeps.
     """
 
     subject: ClassVar[Subject]
     date_field: ClassVar[str | None] = None
     on_dates: ClassVar[bool] = False
+    rollup: ClassVar[Rollup | None] = None
 
     def records(self, query: KpiQuery) -> QuerySet:
         rows = self.subject.records(query.user, query.filters)
@@ -380,17 +410,24 @@ class AggregateKpi(Kpi):
         return grouped(rows, self.subject, query.group_by, self.date_field, aggregates)
 
     def evaluate(self, query: KpiQuery) -> tuple[Any, list[Group]]:
-        rows = self.records(query)
-        aggregates = self.aggregates(query)
+        rollup = self.rollup if self.rollup is not None and self.rollup.answers(query) else None
+        if rollup is None:
+            rows, aggregates = self.records(query), self.aggregates(query)
+        else:
+            rows, aggregates = rollup.records(query), dict(rollup.aggregates)
         value = None
         if query.with_total or not query.group_by:
             value = self.value(rows.order_by().aggregate(**aggregates), query)
         if not query.group_by:
             return value, []
+        if rollup is None:
+            found = self.group_rows(rows, aggregates, query)
+        else:
+            found = rollup.group_rows(rows, query)
         single = len(query.group_by) == 1
         groups = [
             Group(key[0] if single else list(key), self.value(row, query))
-            for key, row in sorted(self.group_rows(rows, aggregates, query).items(), key=_sort_key)
+            for key, row in sorted(found.items(), key=_sort_key)
         ]
         return value, groups
 

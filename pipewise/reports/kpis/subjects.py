@@ -163,9 +163,22 @@ LEADS = owned_records(
     filters={Filter.SOURCE: "source"},
 )
 
+# An activity is counted for its account's territory and segment (an activity logged on a
+# deal or a contact takes their account: activities.services).
 ACTIVITIES = owned_records(
     "activities",
     selectors.visible_activities,
+    territory="account__territory",
+    segment="account__segment",
+    groups={Dimension.ACTIVITY_TYPE: "type"},
+    filters={Filter.ACTIVITY_TYPE: "type", Filter.ACCOUNT: "account"},
+)
+
+# The daily counts per owner and type (activities.daily): they answer every activity
+# question that asks only by owner, team, type and month, without reading the activities.
+ACTIVITY_DAYS = owned_records(
+    "activity days",
+    selectors.visible_activity_days,
     groups={Dimension.ACTIVITY_TYPE: "type"},
     filters={Filter.ACTIVITY_TYPE: "type"},
 )

@@ -227,4 +227,4 @@ def test_people_are_shown_by_name_and_linked_by_username(client, people, sales):
     client.force_login(people.manager)
     html = client.get("/dashboards/manager/").content.decode()
     assert f'data-group="{people.ae.username}"' in html
-    assert f"<th scope=\"row\">{people.ae.get_full_name()}</th>" in html
+    assert f'<th scope="row">{people.ae.get_full_name()}</th>' in html
