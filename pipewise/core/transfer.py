@@ -65,9 +65,10 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, transaction
 from django.db.models import QuerySet
 from django.db.models.constants import LOOKUP_SEP
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -909,10 +910,12 @@ class ExportPlan:
     holds a record key (``record_key``): the external_id, else ``pipewise:<id>``,
     read from the same path with ``pk`` in its place (``account__pk`` is the
     deal's own ``account_id``, no join); ``keys`` pairs each such column's
-    position with its id's. For CSV cells, ``moments`` are the positions of
-    datetimes (written in the company's time zone) and ``formatted`` those of
-    values of any other type that ``format_cell`` writes differently from the
-    csv module.
+    position with its id's. ``moments`` are the positions of datetimes: they
+    are read as text and parsed here (``datetime.fromisoformat``, in C), which
+    on PostgreSQL is several times faster than the driver's timestamptz loader
+    that Django installs; CSV cells write them in the company's time zone.
+    ``formatted``: positions of values of any other type that ``format_cell``
+    writes differently from the csv module (CSV cells go through it).
     """
 
     paths: tuple[str, ...]
@@ -951,11 +954,15 @@ class ExportPlan:
     def rows(self, queryset: QuerySet, *, cells: bool = False) -> Iterator[list]:
         """The rows of ``queryset``: Python values, or (``cells``) CSV-ready values."""
         width = len(self.paths) - len(self.keys)
-        keys = self.keys
-        moments = self.moments if cells else ()
+        keys, moments = self.keys, self.moments
         formatted = self.formatted if cells else ()
         zone = timezone.get_current_timezone()  # when the rows are read, as ``format_cell``
-        values_list = queryset.prefetch_related(None).values_list(*self.paths)
+        stored_in = connections[queryset.db].timezone  # of a datetime stored without offset
+        selected = [
+            Cast(path, models.TextField()) if position in moments else path
+            for position, path in enumerate(self.paths)
+        ]
+        values_list = queryset.prefetch_related(None).values_list(*selected)
         for values in values_list.iterator(chunk_size=EXPORT_CHUNK_SIZE):
             row = list(values[:width] if keys else values)
             for position, id_position in keys:
@@ -965,7 +972,10 @@ class ExportPlan:
             for position in moments:
                 value = row[position]
                 if value is not None:
-                    row[position] = value.astimezone(zone).isoformat()
+                    value = datetime.datetime.fromisoformat(value)
+                    if value.tzinfo is None:  # SQLite
+                        value = timezone.make_aware(value, stored_in)
+                    row[position] = value.astimezone(zone).isoformat() if cells else value
             for position in formatted:
                 row[position] = format_cell(row[position])
             yield row
