@@ -70,6 +70,18 @@ def can_set_target(user: User, *, person: User | None, team=None, account=None) 
     return False
 
 
+def people_planned_by(user: User) -> QuerySet[User]:
+    """The active people whose targets (and ramps) ``user`` sets: everyone for admins and
+    sales ops, the people below them for a manager, nobody for anyone else."""
+    people = User.objects.filter(is_active=True).order_by("first_name", "last_name")
+    if user.is_read_only:
+        return people.none()
+    owners = owner_ids_visible_to(user)
+    if user.can_configure or owners is None:
+        return people
+    return people.filter(pk__in=owners - {user.pk})
+
+
 def access_target(user: User, pk, *, for_write: bool = False) -> Target:
     target = get_object_or_404(target_visible_to(user).select_related("team", "account"), pk=pk)
     if for_write and not can_set_target(

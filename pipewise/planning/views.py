@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 
 from pipewise.core.api import history_entries
 from pipewise.customers.permissions import account_visible_to
-from pipewise.org.permissions import owner_ids_visible_to
 from pipewise.planning import services
 from pipewise.planning.actuals import standings
 from pipewise.planning.api import attainment_from_query
@@ -53,6 +52,7 @@ from pipewise.planning.permissions import (
     access_target,
     can_review_plan,
     can_set_target,
+    people_planned_by,
     plan_visible_to,
     profile_visible_to,
     ramps_visible_to,
@@ -230,15 +230,9 @@ def target_import_view(request):
 
 @writer_required
 def target_create_view(request):
-    owners = owner_ids_visible_to(request.user)
-    from pipewise.org.models import User
-
-    people = User.objects.filter(is_active=True).order_by("first_name")
-    if owners is not None:
-        people = people.filter(pk__in=owners)
     form = TargetForm(
         request.POST or None,
-        people=people,
+        people=people_planned_by(request.user),
         accounts=account_visible_to(request.user).order_by("name"),
         initial=request.GET,
     )
@@ -493,7 +487,7 @@ def profile_list(request):
             "min_deals": MIN_DEALS_FOR_OWN_PROFILE,
             "month_names": MONTH_NAMES,
             "ramps": ramps_visible_to(request.user),
-            "ramp_form": RampForm(people=_people_seen(request.user)),
+            "ramp_form": RampForm(people=people_planned_by(request.user)),
         },
     )
 
@@ -509,19 +503,11 @@ def _member_choices(user) -> dict:
     }
 
 
-def _people_seen(user):
-    from pipewise.org.models import User
-
-    people = User.objects.filter(is_active=True).order_by("first_name", "last_name")
-    owners = owner_ids_visible_to(user)
-    return people if owners is None else people.filter(pk__in=owners)
-
-
 @writer_required
 @require_POST
 def ramp_save_view(request):
-    """Give a new hire a ramp (their split months are scaled by it)."""
-    form = RampForm(request.POST, people=_people_seen(request.user))
+    """Give a new hire a ramp (their split and allocated months are scaled by it)."""
+    form = RampForm(request.POST, people=people_planned_by(request.user))
     if not form.is_valid():
         messages.error(request, "Choose a person, a first day of a month and percentages.")
         return redirect("planning:profiles")

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from pipewise.planning import services
+from pipewise.planning.models import Ramp
 from pipewise.planning.selectors import member_ramps, target_rollup
 
 D = datetime.date
@@ -145,3 +146,30 @@ def test_the_allocate_form_says_nothing_about_ramps_when_nobody_ramps(client, wo
     client.force_login(people.manager)
     page = client.get(reverse("planning:target", args=[month.pk])).content.decode()
     assert "New hires on a ramp" not in page and "ramping:" not in page
+
+
+def test_ramps_and_person_targets_are_offered_for_the_people_one_plans_for(client, world, people):
+    client.force_login(people.ae)
+    page = client.get(reverse("planning:profiles")).content.decode()
+    assert reverse("planning:ramp_save") not in page  # a rep sets no ramps
+    client.force_login(people.manager)
+    for url in (reverse("planning:profiles"), reverse("planning:target_create")):
+        page = client.get(url).content.decode()
+        start = page.rindex('name="user"')  # the ramp form's (or the target form's) person
+        person = page[start : page.index("</select>", start)]
+        assert f'value="{people.ae.pk}"' in person and f'value="{people.sdr.pk}"' in person
+        assert f'value="{people.manager.pk}"' not in person  # nobody plans their own quota
+        assert f'value="{people.other_ae.pk}"' not in person
+    saved = client.post(
+        reverse("planning:ramp_save"),
+        {"user": people.sdr.pk, "starts_on": "2026-09-01", "percentages": "50,100"},
+        follow=True,
+    )
+    assert "Ramp saved for Sdr Tester: 50,100 %." in saved.content.decode()
+    refused = client.post(
+        reverse("planning:ramp_save"),
+        {"user": people.manager.pk, "starts_on": "2026-09-01", "percentages": "50,100"},
+        follow=True,
+    )
+    assert "Choose a person" in refused.content.decode()
+    assert not Ramp.objects.filter(user=people.manager).exists()
