@@ -263,15 +263,19 @@ def monthly_shape(
     *,
     years: int = DEFAULT_HISTORY_YEARS,
     today: datetime.date | None = None,
+    own_only: bool = False,
 ) -> tuple[list[Decimal], bool] | None:
     """The monthly won revenue a profile is derived from, and whether it is the members' own
     (True) or the company's (False, when they won fewer than MIN_DEALS_FOR_OWN_PROFILE
-    deals). None when even the company won nothing."""
+    deals). None when even the company won nothing, or (``own_only``) when the members'
+    own history is too thin."""
     members = {d: m for d, m in members.items() if m is not None}
     if members and _won_deals(members, years, today) >= MIN_DEALS_FOR_OWN_PROFILE:
         own = monthly_history(members, years=years, today=today)
         if any(own):
             return own, True
+    if own_only and members:
+        return None
     company = monthly_history({}, years=years, today=today)
     if not any(company):
         return None

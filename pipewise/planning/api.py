@@ -397,6 +397,27 @@ class DeriveSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=CHANNEL_CHOICES, required=False)
 
 
+class DeriveAllSerializer(serializers.Serializer):
+    dimension = serializers.ChoiceField(choices=Dimension.choices)
+    years = serializers.IntegerField(min_value=1, max_value=10, default=2)
+
+
+class DerivedForDimensionSerializer(serializers.Serializer):
+    derived = ProfileSerializer(many=True)
+    too_little_history = serializers.SerializerMethodField(
+        help_text="Members with too few won deals: split by the company profile."
+    )
+    entered_kept = serializers.SerializerMethodField(
+        help_text="Members whose entered profile was kept."
+    )
+
+    def get_too_little_history(self, result) -> list[str]:
+        return [str(m) for m in result.too_little_history]
+
+    def get_entered_kept(self, result) -> list[str]:
+        return [str(m) for m in result.entered_kept]
+
+
 class ShapeSerializer(serializers.Serializer):
     months = serializers.ListField(child=serializers.CharField())
     weights = serializers.ListField(child=serializers.DecimalField(max_digits=6, decimal_places=2))
@@ -451,6 +472,16 @@ class ProfileViewSet(
         values = dict(data.validated_data)
         profile = services.profile_derive(by=request.user, **values)
         return Response(ProfileSerializer(profile).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DeriveAllSerializer, responses=DerivedForDimensionSerializer)
+    @action(detail=False, methods=["post"], url_path="derive-all")
+    def derive_all(self, request):
+        """Derive a profile for every member of a dimension whose own history has enough
+        won deals; the others are left to the company profile, entered profiles are kept."""
+        data = DeriveAllSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.profiles_derive_for_dimension(by=request.user, **data.validated_data)
+        return Response(DerivedForDimensionSerializer(result).data)
 
     @extend_schema(responses=ShapeSerializer)
     @action(detail=True, methods=["get"])

@@ -166,6 +166,13 @@ class ProfileMembersForm(MemberFieldsForm):
     years = forms.IntegerField(min_value=1, max_value=10, initial=2, required=False)
 
 
+class DeriveAllForm(forms.Form):
+    """Derive the profiles of every member of one dimension."""
+
+    dimension = forms.ChoiceField(choices=Dimension.choices)
+    years = forms.IntegerField(min_value=1, max_value=10, initial=2)
+
+
 class PlanForm(VersionedForm):
     title = forms.CharField(max_length=200)
     fiscal_year = forms.IntegerField(min_value=1901, max_value=2999)

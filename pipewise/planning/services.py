@@ -52,7 +52,7 @@ from pipewise.planning.permissions import (
     can_set_target,
     require_planner,
 )
-from pipewise.planning.selectors import ramps_of
+from pipewise.planning.selectors import members_of, ramps_of
 
 UNKNOWN_METRIC = "Unknown metric {value!r}; use one of: {known}."
 DIMENSION_NOT_FOR_METRIC = (
@@ -71,6 +71,7 @@ ALLOCATE_NEEDS_TEAM = "Only a team's target is allocated to its members."
 TEAM_WITHOUT_MEMBERS = "{team} has no active members to allocate to."
 WEIGHTS_FOR_MEMBERS = "Give a weight for each member of the team: missing {names}."
 UNKNOWN_METHOD = "Unknown allocation method {value!r}."
+UNKNOWN_DIMENSION = "Unknown dimension {value!r}."
 RAMPED_NOTE = "allocated: ramp {percent} % of a {share} share"
 PROFILE_WEIGHTS = "Give 12 monthly weights (January to December)."
 PROFILE_SUM = "The 12 weights add up to {total} %; they must add up to exactly 100 %."
@@ -507,29 +508,74 @@ def profile_derive(
     the company's. Replaces the members' existing profile."""
     require_planner(by)
     members = _profile_members(members)
-    channel = members[Dimension.CHANNEL]
-    asked = {**members, Dimension.CHANNEL: Channel(channel) if channel else None}
+    asked = _asked(members)
     shape = actuals.monthly_shape(asked, years=years, today=today)
     if shape is None:
         raise ValidationError(
             {"years": NO_HISTORY.format(years=years, member=_member_label(members))}
         )
+    return _derived_save(by=by, members=members, shape=shape, years=years, name=name)
+
+
+def _asked(members: Mapping[str, object]) -> dict[str, object]:
+    """Profile members as a KPI question takes them (the channel as a ``Channel``)."""
+    channel = members.get(Dimension.CHANNEL)
+    return {**members, Dimension.CHANNEL: Channel(channel) if channel else None}
+
+
+def _derived_save(*, by: User, members: dict, shape, years: int, name: str = ""):
     values, own = shape
-    weights = as_percentages(values)
-    whose = _member_label(asked)
+    whose = _member_label(_asked(members))
     label = name or f"{whose[:1].upper()}{whose[1:]}: last {years} year(s) of won revenue"
     if not own and any(m is not None for m in members.values()):
         label += " (company history)"
-    existing = _profile_of(members)
     return profile_save(
         by=by,
         name=label[:120],
-        weights=weights,
-        profile=existing,
+        weights=as_percentages(values),
+        profile=_profile_of(members),
         source=ProfileSource.DERIVED,
         history_years=years,
         **members,
     )
+
+
+@dataclass
+class DerivedForDimension:
+    """What deriving the profiles of every member of a dimension did: the profiles derived
+    from the members' own history, the members with too little history (they fall back to
+    the company profile) and the members whose entered profile was kept."""
+
+    derived: list[SeasonalityProfile]
+    too_little_history: list
+    entered_kept: list
+
+
+@transaction.atomic
+def profiles_derive_for_dimension(
+    *, by: User, dimension: str, years: int, today: datetime.date | None = None
+) -> DerivedForDimension:
+    """Derive a profile for every member of ``dimension`` (every territory, channel …;
+    accounts: those with a target) whose own won deals in the last ``years`` whole fiscal
+    years are enough (``MIN_DEALS_FOR_OWN_PROFILE``). Members with less history get no
+    profile of their own, so their targets are split by the company profile; a profile
+    someone entered is kept, a derived one is derived again."""
+    require_planner(by)
+    if dimension not in Dimension.values:
+        raise ValidationError({"dimension": UNKNOWN_DIMENSION.format(value=dimension)})
+    result = DerivedForDimension([], [], [])
+    for member in members_of(by, dimension):
+        members = _profile_members({dimension: member})
+        existing = _profile_of(members)
+        if existing is not None and existing.source == ProfileSource.ENTERED:
+            result.entered_kept.append(member)
+            continue
+        shape = actuals.monthly_shape(_asked(members), years=years, today=today, own_only=True)
+        if shape is None:
+            result.too_little_history.append(member)
+            continue
+        result.derived.append(_derived_save(by=by, members=members, shape=shape, years=years))
+    return result
 
 
 # --- ramps ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ urlpatterns = [
     path("attainment/", views.attainment_view, name="attainment"),
     path("seasonality/", views.profile_list, name="profiles"),
     path("seasonality/new/", views.profile_create_view, name="profile_create"),
+    path("seasonality/derive-all/", views.profile_derive_all_view, name="profile_derive_all"),
     path("seasonality/derive/", views.profile_derive_view, name="profile_derive"),
     path("seasonality/<int:pk>/", views.profile_detail, name="profile"),
     path("ramps/", views.ramp_save_view, name="ramp_save"),

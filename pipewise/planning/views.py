@@ -32,6 +32,7 @@ from pipewise.planning.forms import (
     MONTH_NAMES,
     AllocateForm,
     AttainmentForm,
+    DeriveAllForm,
     GridChoiceForm,
     ImportForm,
     InitiativeForm,
@@ -484,6 +485,7 @@ def profile_list(request):
             "profiles": profiles,
             "can_plan": can_plan,
             "derive_form": ProfileMembersForm(**_member_choices(request.user)),
+            "derive_all_form": DeriveAllForm(),
             "min_deals": MIN_DEALS_FOR_OWN_PROFILE,
             "month_names": MONTH_NAMES,
             "ramps": ramps_visible_to(request.user),
@@ -585,6 +587,48 @@ def profile_create_view(request):
             "company": company,
         },
     )
+
+
+@writer_required
+@require_POST
+def profile_derive_all_view(request):
+    """Derive the profiles of every member of a dimension whose history allows it."""
+    form = DeriveAllForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a dimension and 1 to 10 years of history.")
+        return redirect("planning:profiles")
+    dimension = form.cleaned_data["dimension"]
+    try:
+        result = services.profiles_derive_for_dimension(
+            by=request.user, dimension=dimension, years=form.cleaned_data["years"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("planning:profiles")
+    messages.success(request, _derived_summary(result, Dimension(dimension).label.lower()))
+    return redirect("planning:profiles")
+
+
+def _derived_summary(result, kind: str) -> str:
+    """ "3 territory profile(s) derived: A, B, C. 2 with too little history use the company
+    profile: D, E. 1 entered profile kept: F." """
+
+    def names(members) -> str:
+        shown = ", ".join(str(m) for m in members[:10])
+        return shown + (f" and {len(members) - 10} more" if len(members) > 10 else "")
+
+    parts = [f"{len(result.derived)} {kind} profile(s) derived"]
+    parts[0] += f": {names([p.member_label for p in result.derived])}." if result.derived else "."
+    if result.too_little_history:
+        parts.append(
+            f"{len(result.too_little_history)} with fewer than {MIN_DEALS_FOR_OWN_PROFILE} won "
+            f"deals use the company profile: {names(result.too_little_history)}."
+        )
+    if result.entered_kept:
+        parts.append(
+            f"{len(result.entered_kept)} entered profile(s) kept: {names(result.entered_kept)}."
+        )
+    return " ".join(parts)
 
 
 @login_required

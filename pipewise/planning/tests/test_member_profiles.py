@@ -6,7 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from pipewise.pipeline.services import opportunity_close_won, opportunity_create
@@ -217,3 +217,77 @@ def test_the_api_derives_and_enters_channel_and_account_profiles(api, world, peo
     assert unseen.status_code == 400 and "account" in unseen.data
     unknown = client.post("/api/v1/seasonality-profiles/derive/", {"channel": "carrier"})
     assert unknown.status_code == 400 and "channel" in unknown.data
+
+
+# --- every member of a dimension at once ------------------------------------------------------
+def test_it_derives_every_channel_whose_history_allows_and_leaves_the_rest_to_the_company(
+    world, people, history
+):
+    services.profile_save(by=people.ops, name="Company", weights=SPREAD)
+    services.profile_save(by=people.ops, name="Events", weights=SPREAD, channel="event")
+    result = services.profiles_derive_for_dimension(
+        by=people.ops, dimension="channel", years=1, today=TODAY
+    )
+    assert [p.channel for p in result.derived] == ["referral"]
+    assert result.derived[0].weights == shape_of(history, lambda source, _: source == "referral")
+    assert [m.key for m in result.entered_kept] == ["event"]
+    assert "website" in [m.key for m in result.too_little_history]  # one deal only
+    assert not SeasonalityProfile.objects.filter(channel="website").exists()
+    # A website target is therefore split by the company profile.
+    website = services.target_create(
+        by=people.ops,
+        metric="won_revenue",
+        period_kind="year",
+        period_start=D(2026, 1, 1),
+        amount="100",
+        channel="website",
+    )
+    assert services.profile_for(website.members).name == "Company"
+    # Deriving again updates the derived profile; the entered one is still kept.
+    again = services.profiles_derive_for_dimension(
+        by=people.ops, dimension="channel", years=1, today=TODAY
+    )
+    assert again.derived[0].pk == result.derived[0].pk
+    assert SeasonalityProfile.objects.get(channel="event").name == "Events"
+
+
+def test_deriving_every_member_is_for_planners_and_named_dimensions(world, people):
+    with pytest.raises(PermissionDenied):
+        services.profiles_derive_for_dimension(by=people.ae, dimension="team", years=1)
+    with pytest.raises(ValidationError) as error:
+        services.profiles_derive_for_dimension(by=people.ops, dimension="galaxy", years=1)
+    assert "Unknown dimension 'galaxy'" in str(error.value)
+
+
+def test_the_page_and_the_api_derive_every_account_with_a_target(
+    client, api, world, people, history
+):
+    for account in world.accounts.values():
+        services.target_create(
+            by=people.ops,
+            metric="won_revenue",
+            period_kind="year",
+            period_start=D(2026, 1, 1),
+            amount="1000",
+            account=account,
+        )
+    client.force_login(people.ops)
+    done = client.post(
+        reverse("planning:profile_derive_all"), {"dimension": "account", "years": 1}, follow=True
+    )
+    body = done.content.decode()
+    assert "2 account profile(s) derived: Alpen GmbH, Isar AG." in body
+    assert (
+        f"1 with fewer than {MIN_DEALS_FOR_OWN_PROFILE} won deals use the company profile: "
+        "Pacific Inc." in body
+    )
+    assert not SeasonalityProfile.objects.filter(account=world.accounts["other_ae"]).exists()
+    answer = api.as_user(people.ops).post(
+        "/api/v1/seasonality-profiles/derive-all/", {"dimension": "account", "years": 1}
+    )
+    assert answer.status_code == 200, answer.data
+    assert [p["account"] for p in answer.data["derived"]] == [
+        world.accounts["ae"].pk,
+        world.accounts["sdr"].pk,
+    ]
+    assert answer.data["too_little_history"] == ["Pacific Inc"]
