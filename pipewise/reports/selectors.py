@@ -33,8 +33,8 @@ from pipewise.org.models import Territory, User, UserRole
 from pipewise.org.permissions import owner_ids_visible_to
 from pipewise.org.selectors import territory_and_descendant_ids
 from pipewise.pipeline.choices import StageKind
-from pipewise.pipeline.models import LineItem, Opportunity, Stage, StageChange
-from pipewise.pipeline.permissions import opportunity_visible_to
+from pipewise.pipeline.models import LineItem, Opportunity, Stage, StageChange, StageTotal
+from pipewise.pipeline.permissions import opportunity_owners_visible_to, opportunity_visible_to
 from pipewise.reports.choices import REP_ROLES
 from pipewise.reports.expressions import MONEY_SUM, DayNumber, EpochSeconds
 from pipewise.reports.models import SalesCost
@@ -43,6 +43,14 @@ from pipewise.reports.periods import Period
 
 def visible_opportunities(user: User) -> QuerySet[Opportunity]:
     return opportunity_visible_to(user)
+
+
+def visible_deal_totals(user: User) -> QuerySet[StageTotal]:
+    """The running totals of the deals ``user`` sees (deals are seen by owner); rows counted
+    down to zero stand for nothing."""
+    rows = StageTotal.objects.filter(count__gt=0)
+    owners = opportunity_owners_visible_to(user)
+    return rows if owners is None else rows.filter(owner_id__in=owners)
 
 
 def visible_line_items(user: User) -> QuerySet[LineItem]:

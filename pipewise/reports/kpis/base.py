@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from pipewise.org.models import User
 from pipewise.reports.choices import (
@@ -355,13 +355,15 @@ class Rollup:
 
     ``subject`` gives the rows' own dimension and filter paths, ``date_field`` their
     day (a date column), ``aggregates`` the KPI's measures under the same names, over
-    the rows' columns, so the KPI's ``value`` reads either. A KPI with a rollup has
-    no ``scope``: the rows must stand for exactly the records it counts.
+    the rows' columns, so the KPI's ``value`` reads either; ``condition`` keeps the rows
+    that stand for the records the KPI's ``scope`` keeps (won deals …).
     """
 
     subject: Subject
     date_field: str
     aggregates: Mapping[str, Any]
+    # The rows that stand for the KPI's records (its ``scope``: won deals, closed deals …).
+    condition: Q = field(default_factory=Q)
 
     def answers(self, query: KpiQuery) -> bool:
         return set(query.filters) <= set(self.subject.filters) and all(
@@ -369,7 +371,7 @@ class Rollup:
         )
 
     def records(self, query: KpiQuery) -> QuerySet:
-        rows = self.subject.records(query.user, query.filters)
+        rows = self.subject.records(query.user, query.filters).filter(self.condition)
         return rows.filter(query.period.q(self.date_field, on_dates=True))
 
     def group_rows(self, rows: QuerySet, query: KpiQuery) -> dict[tuple, dict]:

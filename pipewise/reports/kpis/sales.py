@@ -6,18 +6,19 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from pipewise.pipeline.choices import OpportunityStatus
+from pipewise.pipeline.choices import OpportunityStatus, StageKind
 from pipewise.reports.choices import Dimension, Filter, Unit
 from pipewise.reports.expressions import LINE_GROSS, LINE_NET, SECONDS_PER_DAY, seconds_between
 from pipewise.reports.kpis.base import (
     AggregateKpi,
     KpiInput,
     ProductLineSplit,
+    Rollup,
     divide,
     register,
 )
 from pipewise.reports.kpis.composite import CompositeKpi
-from pipewise.reports.kpis.subjects import LINE_ITEMS, OPPORTUNITIES
+from pipewise.reports.kpis.subjects import DEAL_TOTALS, LINE_ITEMS, OPPORTUNITIES
 
 WON = OpportunityStatus.WON
 LOST = OpportunityStatus.LOST
@@ -53,6 +54,16 @@ BY_PRODUCT_LINE = (
 )
 
 
+# The running totals' rows of closed deals and of won deals (their stage's kind).
+CLOSED_TOTALS = Q(closed_on__isnull=False)
+WON_TOTALS = CLOSED_TOTALS & Q(stage__kind=StageKind.WON)
+
+
+def closed_totals(condition: Q, **aggregates) -> Rollup:
+    """The running totals answering a closed-deal KPI (by owner, team, process, month)."""
+    return Rollup(DEAL_TOTALS, "closed_on", aggregates, condition)
+
+
 class ClosedDealKpi(AggregateKpi):
     """Over deals closed (won or lost) in the period."""
 
@@ -86,6 +97,8 @@ class WonRevenue(ProductLineSplit, WonDealKpi):
     dimensions = CLOSED_DIMENSIONS + (Dimension.PRODUCT_LINE,)
     edge_cases = f"Nothing won: 0. {REOPENED} {BY_PRODUCT_LINE}"
 
+    rollup = closed_totals(WON_TOTALS, won_amount=Sum("amount"))
+
     def aggregates(self, query):
         return {"won_amount": Sum("amount")}
 
@@ -112,6 +125,8 @@ class WonDealCount(ProductLineSplit, WonDealKpi):
         "line items form the group null."
     )
 
+    rollup = closed_totals(WON_TOTALS, won_deals=Sum("count"))
+
     def aggregates(self, query):
         return {"won_deals": Count("pk")}
 
@@ -134,6 +149,8 @@ class AverageDealSize(WonDealKpi):
     formula = "Σ amount of won deals ÷ number of won deals (closed_at in the period)"
     edge_cases = f"Nothing won: null. {REOPENED}"
 
+    rollup = closed_totals(WON_TOTALS, won_amount=Sum("amount"), won_deals=Sum("count"))
+
     def aggregates(self, query):
         return {"won_amount": Sum("amount"), "won_deals": Count("pk")}
 
@@ -153,11 +170,17 @@ class WinRate(ClosedDealKpi):
     formula = "won deals ÷ (won + lost deals), closed_at in the period"
     edge_cases = f"No deal closed: null (not 0). {REOPENED}"
 
+    rollup = closed_totals(
+        CLOSED_TOTALS,
+        won_deals=Sum("count", filter=Q(stage__kind=StageKind.WON)),
+        closed_deals=Sum("count"),
+    )
+
     def aggregates(self, query):
         return {"won_deals": Count("pk", filter=Q(status=WON)), "closed_deals": Count("pk")}
 
     def value(self, row, query):
-        return divide(row["won_deals"], row["closed_deals"])
+        return divide(row["won_deals"] or 0, row["closed_deals"])
 
 
 @register
@@ -171,6 +194,12 @@ class WinRateByValue(ClosedDealKpi):
     definition = "Of the amount of the deals closed in the period, the share that was won."
     formula = "Σ amount of won deals ÷ Σ amount of won and lost deals, closed_at in the period"
     edge_cases = f"No deal closed, or all closed deals have amount 0: null. {REOPENED}"
+
+    rollup = closed_totals(
+        CLOSED_TOTALS,
+        won_amount=Sum("amount", filter=Q(stage__kind=StageKind.WON)),
+        closed_amount=Sum("amount"),
+    )
 
     def aggregates(self, query):
         return {

@@ -148,6 +148,16 @@ OPPORTUNITIES = owned_records(
     sorts={Dimension.STAGE: "stage__order"},
 )
 
+# The running totals per owner, stage and close day (pipeline.totals): they answer questions
+# about closed deals asked only by owner, team, process, stage and month.
+DEAL_TOTALS = owned_records(
+    "deal totals",
+    selectors.visible_deal_totals,
+    groups={Dimension.STAGE: "stage__name"},
+    filters={Filter.PIPELINE: "stage__pipeline"},
+    sorts={Dimension.STAGE: "stage__order"},
+)
+
 LINE_ITEMS = OPPORTUNITIES.through(
     "opportunity__",
     name="line items",

@@ -1,0 +1,81 @@
+"""KPIs answered from running counts (deal totals, daily activity counts) answer exactly what
+they answer from the records themselves, for every question the counts can answer."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from pipewise.reports.kpis import registry
+from pipewise.reports.kpis.base import AggregateKpi
+
+pytestmark = pytest.mark.django_db
+
+ROLLUP_KPIS = [k.key for k in registry if isinstance(k, AggregateKpi) and k.rollup is not None]
+QUESTIONS = [
+    {},
+    {"group_by": "owner"},
+    {"group_by": "team,month"},
+    {"group_by": "month", "filters": {"owner": "ae"}},
+    {"group_by": "owner", "filters": {"team": "1"}},
+    {"start": datetime.date(2025, 3, 1), "end": datetime.date(2025, 6, 30)},
+    {"start": datetime.date(2025, 2, 10), "group_by": "owner,month"},
+]
+VIEWERS = ["admin", "manager", "ae", "other_ae"]
+
+
+def answered_both_ways(kpi_key: str, user, question: dict) -> tuple[dict, dict]:
+    """The KPI as asked (from its running counts when they answer) and from its records
+    (the rollup switched off for the call)."""
+    kpi = registry.get(kpi_key)
+    counted = kpi.compute(user=user, **question).as_dict()
+    rollup, kpi.rollup = kpi.rollup, None
+    try:
+        live = kpi.compute(user=user, **question).as_dict()
+    finally:
+        kpi.rollup = rollup
+    return counted, live
+
+
+def test_the_kpis_that_sum_running_counts():
+    assert set(ROLLUP_KPIS) == {
+        "won_revenue",
+        "won_deal_count",
+        "average_deal_size",
+        "win_rate",
+        "win_rate_by_value",
+        "activity_count",
+    }
+
+
+@pytest.mark.parametrize("kpi_key", ROLLUP_KPIS)
+def test_running_counts_answer_what_the_records_answer(ledger, people, kpi_key):
+    kpi = registry.get(kpi_key)
+    for question in QUESTIONS:
+        for viewer in VIEWERS:
+            assert kpi.rollup.answers(
+                kpi.prepare(
+                    user=people.admin,
+                    start=None,
+                    end=None,
+                    group_by=question.get("group_by"),
+                    filters=question.get("filters"),
+                    inputs={},
+                )
+            )
+            counted, live = answered_both_ways(kpi_key, getattr(people, viewer), question)
+            assert counted == live, (viewer, question)
+    assert registry.get(kpi_key).compute(user=people.admin).value not in (None, 0)
+
+
+def test_questions_the_counts_cannot_answer_go_to_the_records(people):
+    won = registry.get("won_revenue")
+    by_territory = won.prepare(
+        user=people.admin, start=None, end=None, group_by="territory", filters={}, inputs={}
+    )
+    by_source = won.prepare(
+        user=people.admin, start=None, end=None, group_by=None, filters={"source": "web"}, inputs={}
+    )
+    assert not won.rollup.answers(by_territory)
+    assert not won.rollup.answers(by_source)
