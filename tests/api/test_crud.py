@@ -195,7 +195,8 @@ BAD_CHANGE = {
         ({"stage": ("stage", "Won")}, "stage"),  # stages change through actions
         ({"contact": ("contacts", "other")}, "contact"),
     ],
-    "activities": [({"opportunity": None}, "non_field_errors")],  # would be linked to nothing
+    # would be linked to nothing (an activity logged on a deal also carries the deal's account)
+    "activities": [({"opportunity": None, "account": None}, "non_field_errors")],
     "tasks": [({"title": ""}, "title"), ({"due_at": "tomorrow"}, "due_at")],
 }
 
