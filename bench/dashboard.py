@@ -15,8 +15,8 @@ Dashboards: each page is requested in-process (Django test client: routing, auth
 visibility, every KPI's aggregate query, template) and timed; then the SQL the
 request issued is run directly on a cursor — the floor. Export: the records behind
 a saved report (all opportunities, as the admin) are streamed as CSV and read to
-the end; time, and the process's resident memory after 10 % of the rows and at the
-end (flat memory = the two are close), plus the peak (ru_maxrss).
+the end, measured as ``bench/export.py --via web`` does (time, resident memory
+after 10 % of the rows and at the end, peak).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import argparse
 import datetime
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -234,51 +233,13 @@ def run_worker(size: int, activities: int, *, export: bool, repeat: int, only: s
             f"| {floor:.0f} | {page / floor:.2f} |"
         )
     if export:
-        export_records(size)
+        # The web measurement of bench/export.py, over this dataset.
+        from bench.export import HEADER, SEPARATOR, export_web, table_row
 
-
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as statm:
-        pages = int(statm.read().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def export_records(size: int) -> None:
-    """Stream the records behind a saved report over every opportunity, as the admin."""
-    from django.test import Client
-
-    from pipewise.org.models import User
-    from pipewise.reports.models import SavedReport
-    from pipewise.reports.services import saved_report_create
-
-    admin = User.objects.get(username="bench-admin")
-    report = SavedReport.objects.filter(owner=admin, name="Bench: all deals").first()
-    if report is None:
-        report = saved_report_create(
-            by=admin, name="Bench: all deals", entity="opportunities", measures=[{"op": "count"}]
-        )
-    client = Client()
-    client.force_login(admin)
-    before = _rss_mb()
-    t0 = time.perf_counter()
-    response = client.get(f"/reports/{report.pk}/", {"records": "csv"})
-    lines, at_tenth = 0, None
-    for part in response.streaming_content:
-        lines += part.count(b"\n")
-        if at_tenth is None and lines >= size // 10:
-            at_tenth = _rss_mb()
-    elapsed = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print()
-    print(
-        "| db | rows exported | seconds | rows/s | RSS before MB | RSS at 10 % MB "
-        "| RSS at end MB | peak RSS MB |"
-    )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    print(
-        f"| DB | {lines - 1:,} | {elapsed:.1f} | {(lines - 1) / elapsed:,.0f} | {before:.0f} "
-        f"| {at_tenth or 0:.0f} | {_rss_mb():.0f} | {peak:.0f} |"
-    )
+        print()
+        print(HEADER)
+        print(SEPARATOR)
+        print(table_row("web", *export_web(size)))
 
 
 if __name__ == "__main__":

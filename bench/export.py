@@ -38,6 +38,7 @@ HEADER = (
     "| db | via | rows exported | seconds | rows/s | RSS before MB | RSS at 10 % MB "
     "| RSS at end MB | peak RSS MB |"
 )
+SEPARATOR = "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 
 
 def main() -> None:
@@ -79,7 +80,7 @@ def run_worker(size: int, vias: tuple[str, ...]) -> None:
     build(size, progress=log)
     log(f"  dataset ready in {time.perf_counter() - started:.0f} s")
     print(HEADER)
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(SEPARATOR)
     for via in vias:
         print(table_row(via, *(export_web if via == "web" else export_cli)(size)), flush=True)
 
