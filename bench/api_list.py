@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.environment import worker_env  # noqa: E402
+from bench.environment import print_slowest, worker_env  # noqa: E402
 
 REPEAT = 40
 
@@ -157,7 +157,7 @@ def run_worker(size: int, suite: str, slowest: int = 0) -> None:
                         cursor.fetchall()
             raw.append((time.perf_counter() - t0) * 1000)
         if slowest:
-            _print_slowest(label, statements, slowest)
+            print_slowest(label, statements, slowest)
         p95 = statistics.quantiles(timings, n=20)[18]
         cpu_p95 = statistics.quantiles(cpu, n=20)[18]
         print(
@@ -165,27 +165,6 @@ def run_worker(size: int, suite: str, slowest: int = 0) -> None:
             f"| {p95:.1f} | {statistics.median(cpu):.1f} | {cpu_p95:.1f} "
             f"| {statistics.median(raw):.1f} |"
         )
-
-
-def _print_slowest(label: str, statements: list[str], count: int) -> None:
-    """Each SELECT of the request on its own (median of 5 runs), slowest first."""
-    from django.db import connection
-
-    timed = []
-    for sql in statements:
-        if not sql.lstrip().upper().startswith("SELECT"):
-            continue
-        runs = []
-        for _ in range(5):
-            t0 = time.perf_counter()
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
-                cursor.fetchall()
-            runs.append((time.perf_counter() - t0) * 1000)
-        timed.append((statistics.median(runs), sql))
-    print(f"  {label}: slowest statements", file=sys.stderr)
-    for ms, sql in sorted(timed, reverse=True)[:count]:
-        print(f"    {ms:8.1f} ms  {sql[:400]}", file=sys.stderr)
 
 
 if __name__ == "__main__":

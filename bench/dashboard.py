@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.environment import worker_env  # noqa: E402
+from bench.environment import print_slowest, worker_env  # noqa: E402
 
 REPEAT = 10
 ACTIVITY_TYPES = ["call", "email", "meeting", "demo", "note"]
@@ -56,6 +56,13 @@ def main() -> None:
     parser.add_argument(
         "--only", default="", help="run only the scenarios whose label contains this text"
     )
+    parser.add_argument(
+        "--slowest",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also print each scenario's N slowest SQL statements (to stderr)",
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -65,6 +72,7 @@ def main() -> None:
             export=not args.skip_export,
             repeat=args.repeat,
             only=args.only,
+            slowest=args.slowest,
         )
         return
     env = worker_env(
@@ -74,6 +82,7 @@ def main() -> None:
     command += ["--activities", str(args.activities)]
     command += ["--skip-export"] if args.skip_export else []
     command += ["--repeat", str(args.repeat), "--only", args.only]
+    command += ["--slowest", str(args.slowest)]
     result = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
     sys.stderr.write(result.stderr)
     for line in result.stdout.splitlines():
@@ -175,7 +184,9 @@ def _insert(connection, transaction, table, columns, sql, rows) -> None:
                 cursor.executemany(sql, rows)
 
 
-def run_worker(size: int, activities: int, *, export: bool, repeat: int, only: str) -> None:
+def run_worker(
+    size: int, activities: int, *, export: bool, repeat: int, only: str, slowest: int = 0
+) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pipewise.settings")
     import django
 
@@ -232,6 +243,8 @@ def run_worker(size: int, activities: int, *, export: bool, repeat: int, only: s
             f"| {max(timings):.0f} | {statistics.median(cpu):.0f} "
             f"| {floor:.0f} | {page / floor:.2f} |"
         )
+        if slowest:
+            print_slowest(label, statements, slowest)
     if export:
         # The web measurement of bench/export.py, over this dataset.
         from bench.export import HEADER, SEPARATOR, export_web, table_row

@@ -9,6 +9,9 @@ file under ``WORKDIR`` or its own PostgreSQL database, kept between runs.
 from __future__ import annotations
 
 import os
+import statistics
+import sys
+import time
 from pathlib import Path
 
 WORKDIR = Path("/tmp/pipewise-bench")
@@ -43,3 +46,24 @@ def ensure_pg_database(name: str) -> None:
     with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def print_slowest(label: str, statements: list[str], count: int) -> None:
+    """Each SELECT of the request on its own (median of 5 runs), slowest first."""
+    from django.db import connection
+
+    timed = []
+    for sql in statements:
+        if not sql.lstrip().upper().startswith("SELECT"):
+            continue
+        runs = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                cursor.fetchall()
+            runs.append((time.perf_counter() - t0) * 1000)
+        timed.append((statistics.median(runs), sql))
+    print(f"  {label}: slowest statements", file=sys.stderr)
+    for ms, sql in sorted(timed, reverse=True)[:count]:
+        print(f"    {ms:8.1f} ms  {sql[:400]}", file=sys.stderr)
