@@ -35,6 +35,7 @@ from pipewise.demo.writer import BulkWriter, indexes_deferred
 from pipewise.leads.models import Lead, LeadStatusChange
 from pipewise.org.models import Team, Territory, User
 from pipewise.pipeline.models import LineItem, Opportunity, StageChange
+from pipewise.pipeline.services import furthest_stages_fill
 from pipewise.pipeline.totals import stage_totals_rebuild
 
 ALREADY_LOADED = (
@@ -223,6 +224,7 @@ def _load(report, calendar, *, size, seed, progress) -> None:
     # running counts.
     stage_totals_rebuild()
     activity_days_rebuild()
+    furthest_stages_fill()
     organisation = {
         User: len(org.users),
         Territory: len(org.territories),

@@ -161,6 +161,9 @@ class Opportunity(BusinessRecord):
         help_text="Prices and discount rule for the line items (empty: the default price list).",
     )
     stage_entered_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The highest order of the open stages the deal ever entered (its stage history), kept by
+    # the stage services: the funnel counts a deal as having reached every stage up to it.
+    furthest_stage_order = models.PositiveSmallIntegerField(null=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
 from pipewise.activities.choices import NotificationKind, SubjectType
@@ -125,7 +125,8 @@ def opportunity_create(*, by: User | None, **fields) -> Opportunity:
     )
     opportunity = record_create(Opportunity, by=by, fields=fields, allowed=OPPORTUNITY_FIELDS)
     opportunity.stage_entered_at = created_at
-    opportunity.save(update_fields=["stage_entered_at"])
+    opportunity.furthest_stage_order = stage.order if stage.kind == StageKind.OPEN else None
+    opportunity.save(update_fields=["stage_entered_at", "furthest_stage_order"])
     StageChange.objects.create(
         opportunity=opportunity,
         from_stage=None,
@@ -164,6 +165,19 @@ def opportunity_update(
     )
     stage_totals_shift(before=before, after=contribution(updated))
     return updated
+
+
+def furthest_stages_fill() -> int:
+    """Set every deal's furthest open stage from its stage history: for bulk writers (demo
+    data) that insert deals and history rows around the services. Deals updated."""
+    furthest = (
+        StageChange.objects.filter(opportunity=OuterRef("pk"), to_stage__kind=StageKind.OPEN)
+        .order_by()
+        .values("opportunity")
+        .annotate(furthest=Max("to_stage__order"))
+        .values("furthest")
+    )
+    return Opportunity.all_objects.update(furthest_stage_order=Subquery(furthest))
 
 
 @transaction.atomic
@@ -250,6 +264,8 @@ def opportunity_move_stage(
             fresh.forecast_category = ForecastCategory.OMITTED
     if competitor is not None:
         fresh.competitor = competitor
+    if to_stage.kind == StageKind.OPEN:
+        fresh.furthest_stage_order = max(fresh.furthest_stage_order or 0, to_stage.order)
     bump_version(fresh)
     fresh._history_user = by
     fresh.full_clean()

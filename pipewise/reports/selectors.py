@@ -13,8 +13,6 @@ from django.db.models import (
     Exists,
     F,
     FloatField,
-    IntegerField,
-    Max,
     OuterRef,
     QuerySet,
     Subquery,
@@ -33,7 +31,7 @@ from pipewise.org.models import Territory, User, UserRole
 from pipewise.org.permissions import owner_ids_visible_to
 from pipewise.org.selectors import territory_and_descendant_ids
 from pipewise.pipeline.choices import StageKind
-from pipewise.pipeline.models import LineItem, Opportunity, Stage, StageChange, StageTotal
+from pipewise.pipeline.models import LineItem, Opportunity, Stage, StageTotal
 from pipewise.pipeline.permissions import opportunity_owners_visible_to, opportunity_visible_to
 from pipewise.reports.choices import REP_ROLES
 from pipewise.reports.expressions import MONEY_SUM, DayNumber, EpochSeconds
@@ -104,18 +102,6 @@ def first_response_seconds() -> Subquery:
         .annotate(waited=EpochSeconds("occurred_at") - EpochSeconds(OuterRef("created_at")))
         .values("waited")[:1],
         output_field=FloatField(),
-    )
-
-
-def furthest_open_stage_order() -> Subquery:
-    """For a deal row: the highest order of the open stages it ever entered (stage history)."""
-    return Subquery(
-        StageChange.objects.filter(opportunity=OuterRef("pk"), to_stage__kind=StageKind.OPEN)
-        .order_by()
-        .values("opportunity")
-        .annotate(furthest=Max("to_stage__order"))
-        .values("furthest"),
-        output_field=IntegerField(),
     )
 
 

@@ -23,7 +23,7 @@ from pipewise.reports.kpis.composite import CompositeKpi
 from pipewise.reports.kpis.sales import DEAL_FILTERS
 from pipewise.reports.kpis.subjects import OPPORTUNITIES
 from pipewise.reports.periods import Period
-from pipewise.reports.selectors import funnel_stages, furthest_open_stage_order
+from pipewise.reports.selectors import funnel_stages
 
 OPEN = OpportunityStatus.OPEN
 WON = OpportunityStatus.WON
@@ -236,12 +236,13 @@ class FunnelKpi(Kpi):
         )
         if Filter.PIPELINE not in query.filters:
             deals = deals.filter(pipeline__is_default=True)
-        deals = deals.annotate(furthest=furthest_open_stage_order())
         won = Q(status=WON)
         counts = {"deals": Count("pk"), "won": Count("pk", filter=won)}
         for stage in stages:
             if stage.kind == OPEN:
-                counts[f"stage_{stage.pk}"] = Count("pk", filter=Q(furthest__gte=stage.order) | won)
+                counts[f"stage_{stage.pk}"] = Count(
+                    "pk", filter=Q(furthest_stage_order__gte=stage.order) | won
+                )
         row = deals.order_by().aggregate(**counts)
         return (
             row["deals"],
