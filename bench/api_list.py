@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.environment import print_slowest, worker_env  # noqa: E402
+from bench.environment import measure_page, print_slowest, worker_env  # noqa: E402
 
 REPEAT = 40
 
@@ -111,9 +111,7 @@ def run_worker(size: int, suite: str, slowest: int = 0) -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from bench.dataset import build
     from pipewise.org.models import User
@@ -136,26 +134,8 @@ def run_worker(size: int, suite: str, slowest: int = 0) -> None:
         scenarios.append((label, client, url))
 
     for label, client, url in scenarios:
-        client.get(url)  # warm caches
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(url)
-        assert response.status_code == 200, response.content[:300]
-        statements = [q["sql"] for q in captured.captured_queries]
-        timings, cpu = [], []
-        for _ in range(REPEAT):
-            t0, c0 = time.perf_counter(), time.process_time()
-            client.get(url)
-            timings.append((time.perf_counter() - t0) * 1000)
-            cpu.append((time.process_time() - c0) * 1000)
-        raw = []
-        for _ in range(REPEAT):
-            t0 = time.perf_counter()
-            with connection.cursor() as cursor:
-                for sql in statements:
-                    if sql.lstrip().upper().startswith("SELECT"):
-                        cursor.execute(sql)
-                        cursor.fetchall()
-            raw.append((time.perf_counter() - t0) * 1000)
+        page = measure_page(client, url, REPEAT)
+        statements, timings, cpu, raw = page.statements, page.timings, page.cpu, page.raw
         if slowest:
             print_slowest(label, statements, slowest)
         p95 = statistics.quantiles(timings, n=20)[18]

@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.environment import print_slowest, worker_env  # noqa: E402
+from bench.environment import measure_page, print_slowest, worker_env  # noqa: E402
 
 REPEAT = 10
 ACTIVITY_TYPES = ["call", "email", "meeting", "demo", "note"]
@@ -192,9 +192,7 @@ def run_worker(
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from bench.dataset import build
     from pipewise.org.models import User
@@ -217,26 +215,13 @@ def run_worker(
             continue
         client = Client()
         client.force_login(User.objects.get(username=username))
-        url = f"{url}?period=this_year"
-        assert client.get(url).status_code == 200  # warm
-        with CaptureQueriesContext(connection) as captured:
-            client.get(url)
-        statements = [q["sql"] for q in captured.captured_queries]
-        timings, cpu = [], []
-        for _ in range(repeat):
-            t0, c0 = time.perf_counter(), time.process_time()
-            client.get(url)
-            timings.append((time.perf_counter() - t0) * 1000)
-            cpu.append((time.process_time() - c0) * 1000)
-        raw = []
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            with connection.cursor() as cursor:
-                for sql in statements:
-                    if sql.lstrip().upper().startswith("SELECT"):
-                        cursor.execute(sql)
-                        cursor.fetchall()
-            raw.append((time.perf_counter() - t0) * 1000)
+        measured = measure_page(client, f"{url}?period=this_year", repeat)
+        statements, timings, cpu, raw = (
+            measured.statements,
+            measured.timings,
+            measured.cpu,
+            measured.raw,
+        )
         page, floor = statistics.median(timings), statistics.median(raw)
         print(
             f"| DB | {size:,} | {activities:,} | {label} | {len(statements)} | {page:.0f} "

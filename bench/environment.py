@@ -12,6 +12,7 @@ import os
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 WORKDIR = Path("/tmp/pipewise-bench")
@@ -46,6 +47,50 @@ def ensure_pg_database(name: str) -> None:
     with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
+
+
+@dataclass
+class PageTiming:
+    """One page measured: the SQL one request issued, and per run the wall and CPU time of
+    the request and the time of its SELECTs run straight on a cursor (the floor), in ms."""
+
+    statements: list[str]
+    timings: list[float]
+    cpu: list[float]
+    raw: list[float]
+
+
+def measure_page(client, url: str, repeat: int) -> PageTiming:
+    """Request ``url`` once to warm caches and once to record its SQL, then ``repeat`` times
+    timed, then run its SELECTs ``repeat`` times."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    warm = client.get(url)
+    assert warm.status_code == 200, warm.content[:300]
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    statements = [q["sql"] for q in captured.captured_queries]
+    timings, cpu = [], []
+    for _ in range(repeat):
+        t0, c0 = time.perf_counter(), time.process_time()
+        client.get(url)
+        timings.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
+    raw = [_selects_ms(statements) for _ in range(repeat)]
+    return PageTiming(statements, timings, cpu, raw)
+
+
+def _selects_ms(statements: list[str]) -> float:
+    from django.db import connection
+
+    t0 = time.perf_counter()
+    with connection.cursor() as cursor:
+        for sql in statements:
+            if sql.lstrip().upper().startswith("SELECT"):
+                cursor.execute(sql)
+                cursor.fetchall()
+    return (time.perf_counter() - t0) * 1000
 
 
 def print_slowest(label: str, statements: list[str], count: int) -> None:
