@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -53,6 +53,7 @@ from pipewise.planning.permissions import (
     access_target,
     can_review_plan,
     can_set_target,
+    can_use_targets,
     people_planned_by,
     plan_visible_to,
     profile_visible_to,
@@ -95,6 +96,8 @@ def _grid_choice(request):
 def target_grid_view(request):
     """Members × months of a fiscal year, editable where the user may set targets, with
     row and column totals and the difference between the months and the annual target."""
+    if not can_use_targets(request.user):
+        raise Http404
     metric, year, dimension, choice = _grid_choice(request)
     if request.GET.get("export") == "xlsx":
         data = grid_workbook(request.user, metric=metric, year=year, dimension=dimension)
@@ -414,6 +417,8 @@ def target_records_view(request, pk):
 @login_required
 def attainment_view(request):
     """Attainment and variance per member and per period, drawn and tabulated."""
+    if not can_use_targets(request.user):
+        raise Http404
     shown = {
         "metric": Metric.WON_REVENUE,
         "dimension": Dimension.USER,

@@ -7,7 +7,7 @@ import datetime
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, When
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
@@ -15,13 +15,16 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.csrf import requires_csrf_token
 
-from pipewise.activities.choices import OPEN_TASK_STATUSES
+from pipewise.activities.choices import OPEN_TASK_STATUSES, ActivityType
 from pipewise.activities.forms import QuickCallForm, QuickTaskForm
 from pipewise.activities.permissions import activity_visible_to, task_visible_to
+from pipewise.activities.selectors import first_contacts_due
 from pipewise.customers.permissions import account_visible_to, contact_visible_to
+from pipewise.leads.choices import LeadStatus, Rating
 from pipewise.leads.permissions import lead_visible_to
+from pipewise.leads.selectors import lead_assigned_at
 from pipewise.org.choices import Role
-from pipewise.org.models import User
+from pipewise.org.models import User, UserRole
 from pipewise.org.selectors import user_and_reports_ids
 from pipewise.pipeline.choices import OpportunityStatus
 from pipewise.pipeline.models import Stage
@@ -34,24 +37,29 @@ SEARCH_LIMIT = 8
 MY_DAY_TASKS = 25
 MY_DAY_DEALS = 12
 MY_DAY_ACTIVITIES = 10
+MY_DAY_LEADS = 10
+# Hot leads still being worked (converted and disqualified ones are done).
+WORKED = (LeadStatus.NEW, LeadStatus.WORKING, LeadStatus.QUALIFIED)
 
 
 def people_in_view(request) -> tuple[list[int], User | None, list[User]]:
-    """Whose day is shown: mine, one of my reports', or my whole team's (``?person=team``)."""
+    """Whose day is shown: mine, one of my reports', or my whole team's (``?person=team``).
+
+    Anyone with people below them (a sales manager, an executive heading the line) starts
+    on the team's day; they can pick one person or "me".
+    """
     user = request.user
     team_ids = sorted(user_and_reports_ids(user))
     team = list(User.objects.filter(pk__in=team_ids).order_by("first_name", "last_name"))
     if len(team) <= 1:
         return [user.pk], user, []
-    # A sales manager's day is the team's day unless they pick someone (or "me").
-    default = "team" if user.has_role(Role.SALES_MANAGER) else "me"
-    wanted = request.GET.get("person") or default
-    if wanted == "team":
-        return team_ids, None, team
+    wanted = request.GET.get("person") or "team"
     if wanted.isdigit() and int(wanted) in team_ids:
         person = next(p for p in team if p.pk == int(wanted))
         return [person.pk], person, team
-    return [user.pk], user, team
+    if wanted == "me":
+        return [user.pk], user, team
+    return team_ids, None, team
 
 
 def _person_param(person, user) -> str:
@@ -60,15 +68,55 @@ def _person_param(person, user) -> str:
     return "me" if person == user else str(person.pk)
 
 
+def _works_leads(people: list[int]) -> bool:
+    """Is anyone whose day is shown an SDR (so the day starts on leads)?"""
+    return UserRole.objects.filter(user_id__in=people, role=Role.SDR).exists()
+
+
+def _lead_work(user, people: list[int], *, start_of_today, end_of_today) -> dict:
+    """An SDR's start: new and hot leads, first contacts due, today's calls."""
+    leads = lead_visible_to(user).filter(owner_id__in=people)
+    fresh = leads.filter(Q(status=LeadStatus.NEW) | Q(rating=Rating.HOT, status__in=WORKED))
+    new_and_hot = list(
+        fresh.select_related("owner")
+        .annotate(not_hot=Case(When(rating=Rating.HOT, then=0), default=1))
+        .order_by("not_hot", "-id")[:MY_DAY_LEADS]
+    )
+    waiting = first_contacts_due(leads)
+    first_contacts = list(waiting.select_related("owner")[:MY_DAY_LEADS])
+    assigned = lead_assigned_at(first_contacts)
+    for lead in first_contacts:
+        lead.assigned_at = assigned[lead.pk]
+    calls = activity_visible_to(user).filter(
+        owner_id__in=people,
+        type=ActivityType.CALL,
+        occurred_at__range=(start_of_today, end_of_today),
+    )
+    return {
+        "new_and_hot": new_and_hot,
+        "new_count": leads.filter(status=LeadStatus.NEW).count(),
+        "hot_count": leads.filter(rating=Rating.HOT, status__in=WORKED).count(),
+        "first_contacts": first_contacts,
+        "first_contacts_count": waiting.count(),
+        "calls": list(
+            calls.select_related("owner", "lead", "contact", "account", "opportunity").order_by(
+                "occurred_at", "id"
+            )[:MY_DAY_ACTIVITIES]
+        ),
+        "calls_count": calls.count(),
+    }
+
+
 @login_required
 def my_day(request):
-    """Home page for every role: what is due, what is closing, what was done."""
+    """Home page for every role: what is due, what is closing, what was done; an SDR's
+    day starts on leads (new and hot, first contacts due, today's calls)."""
     user = request.user
     people, person, team = people_in_view(request)
     now = timezone.now()
-    end_of_today = timezone.make_aware(
-        datetime.datetime.combine(timezone.localdate(), datetime.time.max)
-    )
+    today = timezone.localdate()
+    start_of_today = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+    end_of_today = timezone.make_aware(datetime.datetime.combine(today, datetime.time.max))
     due_tasks = task_visible_to(user).filter(
         assignee_id__in=people, status__in=OPEN_TASK_STATUSES, due_at__lte=end_of_today
     )
@@ -109,7 +157,6 @@ def my_day(request):
     )
     totals = figures_total(figures, stages)
     by_stage = [{"stage": stage, "amount": figures[stage.pk].amount} for stage in stages]
-    today = timezone.localdate()
     month_end = today.replace(day=calendar.monthrange(today.year, today.month)[1])
     # An index range count (live deals by owner, status, close date): bounded by the month.
     closing_this_month = open_deals.filter(
@@ -128,6 +175,11 @@ def my_day(request):
         ],
         "prefix": money_symbol(),
     }
+    lead_work = None
+    if _works_leads(people):
+        lead_work = _lead_work(
+            user, people, start_of_today=start_of_today, end_of_today=end_of_today
+        )
     return render(
         request,
         "web/my_day.html",
@@ -147,6 +199,7 @@ def my_day(request):
             "more_tasks": max(0, due_count - len(tasks)),
             "closing_this_month": closing_this_month,
             "chart": chart,
+            "lead_work": lead_work,
             "now": now,
             "call_form": QuickCallForm(user=user, prefix="call"),
             "task_form": QuickTaskForm(user=user, prefix="task"),
