@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from pipewise.core.api import history_entries
 from pipewise.customers.permissions import account_visible_to
 from pipewise.planning import services
 from pipewise.planning.actuals import standings
@@ -77,6 +76,7 @@ from pipewise.planning.services import GridCell
 from pipewise.planning.transfer import grid_import, grid_workbook
 from pipewise.web.access import writer_required
 from pipewise.web.forms import form_saved
+from pipewise.web.history import readable_history
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -303,7 +303,7 @@ def target_detail(request, pk):
             "amount_form": amount_form,
             "allocate_form": allocate_form,
             "money": target.metric in MONEY_METRICS,
-            "history": history_entries(target, limit=20),
+            "history": readable_history(target, user=request.user, limit=20),
             "opportunity_link": _opportunity_link(target),
         },
     )
@@ -770,7 +770,7 @@ def plan_detail(request, pk):
             "initiative_form": InitiativeForm(),
             "task_form": PlanTaskForm(),
             "review_form": ReviewForm(),
-            "history": history_entries(plan, limit=20),
+            "history": readable_history(plan, user=request.user, limit=20),
         },
     )
 
