@@ -27,13 +27,26 @@ from pipewise.org.choices import Role
 from pipewise.org.models import User, UserRole
 from pipewise.org.selectors import user_and_reports_ids
 from pipewise.pipeline.choices import OpportunityStatus
-from pipewise.pipeline.models import Stage
-from pipewise.pipeline.permissions import opportunity_visible_to
-from pipewise.pipeline.selectors import opportunity_list
+from pipewise.pipeline.models import Order, Quote, Stage
+from pipewise.pipeline.permissions import (
+    can_use_orders,
+    deal_records_visible_to,
+    opportunity_visible_to,
+)
+from pipewise.pipeline.selectors import (
+    ORDER_NUMBER,
+    QUOTE_NUMBER,
+    opportunity_list,
+    orders_numbered,
+    quotes_numbered,
+)
 from pipewise.pipeline.totals import figures_total, stage_totals
 from pipewise.web.templatetags.pipewise import money_symbol
 
 SEARCH_LIMIT = 8
+SUGGEST_LIMIT = 5
+# Deals are also found by their account's name: by up to this many matching accounts.
+SEARCH_ACCOUNTS_FOR_DEALS = 50
 MY_DAY_TASKS = 25
 MY_DAY_DEALS = 12
 MY_DAY_ACTIVITIES = 10
@@ -207,55 +220,85 @@ def my_day(request):
     )
 
 
-@login_required
-def search(request):
-    """One box for leads, accounts, contacts and deals; only what the user may see."""
-    user = request.user
-    q = request.GET.get("q", "").strip()
-    results = {}
-    if len(q) >= 2:
-        results = {
-            "opportunities": list(
-                opportunity_list(opportunity_visible_to(user))
-                .filter(Q(name__icontains=q) | Q(account__name__icontains=q))
-                .order_by("-id")[:SEARCH_LIMIT]
-            ),
-            "accounts": list(
-                account_visible_to(user)
-                .filter(Q(name__icontains=q) | Q(domain__icontains=q))
-                .select_related("owner", "territory")
-                .order_by("name", "id")[:SEARCH_LIMIT]
-            ),
-            "contacts": list(
-                contact_visible_to(user)
-                .filter(
-                    Q(last_name__icontains=q) | Q(first_name__icontains=q) | Q(email__icontains=q)
-                )
-                .select_related("account")
-                .order_by("last_name", "id")[:SEARCH_LIMIT]
-            ),
-            "leads": list(
-                lead_visible_to(user)
-                .filter(
-                    Q(last_name__icontains=q)
-                    | Q(first_name__icontains=q)
-                    | Q(company__icontains=q)
-                    | Q(email__icontains=q)
-                )
-                .select_related("owner")
-                .order_by("-id")[:SEARCH_LIMIT]
+def _open_first(open_rows, closed_rows, limit: int) -> list:
+    """Up to ``limit`` rows, the open ones first: two bounded queries, no sort of all matches."""
+    rows = list(open_rows[:limit])
+    if len(rows) < limit:
+        rows += list(closed_rows[: limit - len(rows)])
+    return rows
+
+
+def search_results(user, q: str, *, limit: int) -> dict[str, list]:
+    """What ``user`` may see that matches ``q``, up to ``limit`` of each kind, open records
+    before closed ones. A quote or order number ("Q-000123-2", "SO-000042") is looked up
+    by key and searched for nothing else."""
+    quotes = quotes_numbered(deal_records_visible_to(user, Quote), q)
+    orders = orders_numbered(deal_records_visible_to(user, Order), q)
+    if QUOTE_NUMBER.match(q) or ORDER_NUMBER.match(q):
+        return {
+            "quotes": list(quotes.select_related("opportunity__account")[:limit]),
+            "orders": (
+                list(orders.select_related("opportunity__account")[:limit])
+                if can_use_orders(user)
+                else []
             ),
         }
+    accounts = account_visible_to(user).filter(Q(name__icontains=q) | Q(domain__icontains=q))
+    account_ids = list(accounts.values_list("pk", flat=True)[:SEARCH_ACCOUNTS_FOR_DEALS])
+    deals = opportunity_list(opportunity_visible_to(user)).filter(
+        Q(name__icontains=q) | Q(account_id__in=account_ids)
+    )
+    leads = (
+        lead_visible_to(user)
+        .filter(
+            Q(last_name__icontains=q)
+            | Q(first_name__icontains=q)
+            | Q(company__icontains=q)
+            | Q(email__icontains=q)
+        )
+        .select_related("owner")
+    )
+    return {
+        "opportunities": _open_first(
+            deals.filter(status=OpportunityStatus.OPEN).order_by("-id"),
+            deals.exclude(status=OpportunityStatus.OPEN).order_by("-id"),
+            limit,
+        ),
+        "accounts": list(
+            accounts.select_related("owner", "territory").order_by("name", "id")[:limit]
+        ),
+        "contacts": list(
+            contact_visible_to(user)
+            .filter(Q(last_name__icontains=q) | Q(first_name__icontains=q) | Q(email__icontains=q))
+            .select_related("account")
+            .order_by("last_name", "id")[:limit]
+        ),
+        "leads": _open_first(
+            leads.filter(status__in=WORKED).order_by("-id"),
+            leads.exclude(status__in=WORKED).order_by("-id"),
+            limit,
+        ),
+    }
+
+
+@login_required
+def search(request):
+    """One box for leads, accounts, contacts, deals, quotes and orders; only what the user
+    may see. Asked by htmx as one types, it answers with the top bar's suggestions."""
+    q = request.GET.get("q", "").strip()
+    suggest = bool(request.htmx) and request.GET.get("suggest") == "1"
+    limit = SUGGEST_LIMIT if suggest else SEARCH_LIMIT
+    results = search_results(request.user, q, limit=limit) if len(q) >= 2 else {}
     found = sum(len(v) for v in results.values())
     return render(
         request,
-        "web/search.html",
+        "web/_search_suggest.html" if suggest else "web/search.html",
         {
             "title": f"Search: {q}" if q else "Search",
             "search_query": q,
             "results": results,
             "found": found,
-            "limit": SEARCH_LIMIT,
+            "limit": limit,
         },
     )
 
