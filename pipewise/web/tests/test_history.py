@@ -7,7 +7,6 @@ import datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from pipewise.leads.services import lead_update
@@ -15,12 +14,7 @@ from pipewise.org.models import User
 from pipewise.pipeline.models import Opportunity
 from pipewise.pipeline.services import opportunity_move_stage, opportunity_update
 from pipewise.web.history import HIDDEN, readable_history
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+from pipewise.web.tests.support import signed_in
 
 
 def _change(history, label):

@@ -5,20 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from pipewise.web.context_processors import NAVIGATION
+from pipewise.web.tests.support import signed_in
 
 MENU_LINK = re.compile(r'<ul class="nav flex-column app-nav">(.*?)</ul>', re.S)
 HREF = re.compile(r'href="([^"]+)"')
 PERSONAS = ["sdr", "ae", "manager", "vp", "cs", "ops", "marketing", "executive", "admin", "partner"]
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _menu(html: str) -> set[str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -16,12 +15,7 @@ from pipewise.leads.models import Lead
 from pipewise.leads.selectors import lead_assigned_at
 from pipewise.leads.services import lead_create, lead_update
 from pipewise.org.services import user_save
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+from pipewise.web.tests.support import signed_in
 
 
 def _lead(by, last_name, **fields):

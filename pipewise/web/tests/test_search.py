@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from pipewise.catalog.models import Product
@@ -18,12 +17,7 @@ from pipewise.pipeline.services import (
     opportunity_set_line_items,
     quote_create,
 )
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+from pipewise.web.tests.support import signed_in
 
 
 def suggest(client, q):
