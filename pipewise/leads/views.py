@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from pipewise.activities.permissions import activity_visible_to, task_visible_to
-from pipewise.core.api import history_entries
 from pipewise.customers.permissions import account_visible_to, contact_visible_to
 from pipewise.leads.choices import LeadSource, LeadStatus, Rating
 from pipewise.leads.filters import LeadFilter
@@ -23,6 +22,7 @@ from pipewise.org.models import Territory, User
 from pipewise.web.access import writer_required
 from pipewise.web.export import export_response
 from pipewise.web.forms import add_service_errors, form_saved
+from pipewise.web.history import readable_history
 from pipewise.web.lists import keyset_page
 from pipewise.web.lookup import lookup_options
 
@@ -148,7 +148,7 @@ def lead_detail(request, pk):
                     pk__in=_visible_opportunity_ids(user, lead)
                 ).select_related("stage")
             ),
-            "history": history_entries(lead, limit=20),
+            "history": readable_history(lead, user=request.user, limit=20),
         },
     )
 

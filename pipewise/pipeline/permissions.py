@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from pipewise.org.choices import DEAL_ROLES
 from pipewise.org.models import User
 from pipewise.org.permissions import NOT_YOURS, can_change_owned, owner_ids_visible_to
 from pipewise.org.selectors import user_and_reports_ids
@@ -44,6 +45,20 @@ def can_decide_discount(user: User, opportunity: Opportunity) -> bool:
     if user.pk == opportunity.owner_id:
         return False
     return opportunity.owner_id in user_and_reports_ids(user)
+
+
+def can_use_orders(user: User) -> bool:
+    """Orders follow deals: roles that own deals have them, and so do those who see every
+    deal; SDRs and marketing do not (the orders page answers 404 for them)."""
+    return user.sees_everything or user.has_role(*DEAL_ROLES)
+
+
+def can_use_approvals(user: User) -> bool:
+    """The approvals inbox belongs to those who decide discounts: someone who may write and
+    has people below them (``can_decide_discount``); for everyone else it answers 404."""
+    if user.is_read_only:
+        return False
+    return len(user_and_reports_ids(user)) > 1
 
 
 def deal_records_visible_to(user: User, model: type[M]) -> QuerySet[M]:

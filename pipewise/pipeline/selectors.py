@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.db.models import DecimalField, ExpressionWrapper, F, Max, QuerySet, Sum
@@ -12,7 +13,7 @@ from pipewise.org.choices import Role
 from pipewise.org.models import OrganisationSettings, User
 from pipewise.org.selectors import territory_path
 from pipewise.pipeline.choices import REQUIRABLE_FIELDS, DiscountApprovalStatus, StageKind
-from pipewise.pipeline.models import Milestone, Opportunity, Pipeline, Stage
+from pipewise.pipeline.models import Milestone, Opportunity, Order, Pipeline, Quote, Stage
 
 
 def default_pipeline() -> Pipeline:
@@ -186,3 +187,25 @@ def discount_status(opportunity: Opportunity) -> dict:
 def currency_of(opportunity: Opportunity) -> str:
     price_list = price_list_of(opportunity)
     return price_list.currency if price_list else OrganisationSettings.current().currency
+
+
+# The printed numbers (``Quote.number`` "Q-000123-2", ``Order.number`` "SO-000042") carry
+# the keys they are made of, so a typed number is found by primary key (an index lookup).
+QUOTE_NUMBER = re.compile(r"^\s*Q-?0*(\d+)(?:-(\d+))?\s*$", re.IGNORECASE)
+ORDER_NUMBER = re.compile(r"^\s*SO-?0*(\d+)\s*$", re.IGNORECASE)
+
+
+def quotes_numbered(quotes: QuerySet[Quote], text: str) -> QuerySet[Quote]:
+    """The quotes whose number is ``text`` ("Q-000123-2"; without the version: every
+    version of that deal's quote); none when ``text`` is not a quote number."""
+    match = QUOTE_NUMBER.match(text)
+    if match is None:
+        return quotes.none()
+    quotes = quotes.filter(opportunity_id=int(match[1]))
+    return quotes.filter(version=int(match[2])) if match[2] else quotes
+
+
+def orders_numbered(orders: QuerySet[Order], text: str) -> QuerySet[Order]:
+    """The order whose number is ``text`` ("SO-000042"); none when it is not one."""
+    match = ORDER_NUMBER.match(text)
+    return orders.filter(pk=int(match[1])) if match else orders.none()

@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from pipewise.activities.permissions import activity_visible_to, task_visible_to
-from pipewise.core.api import history_entries
 from pipewise.core.concurrency import ConcurrentUpdate
 from pipewise.core.services import configuration_save
 from pipewise.org.models import User
@@ -54,6 +53,7 @@ from pipewise.pipeline.views_process import process_context
 from pipewise.web.access import configurer_required, writer_required
 from pipewise.web.export import export_response
 from pipewise.web.forms import add_service_errors, form_saved
+from pipewise.web.history import readable_history
 from pipewise.web.lists import keyset_page
 from pipewise.web.lookup import lookup_options
 from pipewise.web.templatetags.pipewise import money_short
@@ -404,7 +404,7 @@ def opportunity_detail(request, pk):
                 .order_by("status", "due_at")[:30]
             ),
             "stage_history": _stage_history(opportunity),
-            "history": history_entries(opportunity, limit=30),
+            "history": readable_history(opportunity, user=request.user, limit=30),
             "can_change": can_change_owned(user, opportunity.owner_id),
             "lost_reasons": LOST_REASON_CHOICES,
             "lost_stage": next((s for s in stages if s.kind == StageKind.LOST), None),
