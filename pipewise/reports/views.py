@@ -17,7 +17,7 @@ from pipewise.reports.builder import ENTITIES, Definition, report_records, run_r
 from pipewise.reports.choices import Dimension, Filter, Unit
 from pipewise.reports.exports import CONTENT_TYPES
 from pipewise.reports.exports import render as render_export
-from pipewise.reports.forms import SavedReportForm
+from pipewise.reports.forms import MAX_FILTER_ROWS, SavedReportForm
 from pipewise.reports.kpis import registry
 from pipewise.reports.kpis.base import UnknownKpi
 from pipewise.reports.permissions import (
@@ -230,8 +230,13 @@ def report_list(request):
 
 
 def _save_report(request, report=None):
-    initial = SavedReportForm.initial_of(report) if report else None
-    form = SavedReportForm(request.POST or None, initial=initial)
+    initial = (
+        SavedReportForm.initial_of(report) if report else {"name": request.GET.get("name", "")}
+    )
+    entity = request.GET.get("entity") or (report.entity if report else None)
+    if report is not None and entity != report.entity:
+        initial = {"name": report.name}  # another kind of record: its pickers start afresh
+    form = SavedReportForm(request.POST or None, entity=entity, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -256,9 +261,25 @@ def _save_report(request, report=None):
             "section": "reports",
             "form": form,
             "report": report,
-            "entities": ENTITIES,
+            "spec": form.spec,
+            "next_row": max(form.filter_rows, default=-1) + 1,
         },
     )
+
+
+@login_required
+def report_filter_row(request):
+    """One filter row of the builder for the field picked (htmx): its operators and the
+    value widget that field needs; a new empty row when no field is given."""
+    try:
+        index = int(request.GET.get("row", ""))
+    except ValueError:
+        raise Http404 from None
+    if not 0 <= index < MAX_FILTER_ROWS:
+        raise Http404
+    form = SavedReportForm(entity=request.GET.get("entity"), initial={"filter_rows": []})
+    form.add_filter_row(index, request.GET.get(f"filter_field_{index}", ""))
+    return render(request, "reports/_filter_row.html", {"row": form.filter_row(index)})
 
 
 @login_required
