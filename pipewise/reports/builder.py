@@ -819,7 +819,7 @@ def _label(name: str, value):
     return str(value)
 
 
-def _path_field(model, path: str):
+def path_field(model, path: str):
     """The model field at the end of an ORM path (owner__team__name → Team.name)."""
     *links, last = path.split("__")
     for link in links:
@@ -836,7 +836,7 @@ class _GroupReader:
         self.path = spec.dimensions[name]
         self.person = self.path.endswith("__username")
         self.stage = self.path.endswith("stage__name")
-        field_choices = [] if name == MONTH else _path_field(spec.model, self.path).choices
+        field_choices = [] if name == MONTH else path_field(spec.model, self.path).choices
         self.choices = {str(k): (i, str(v)) for i, (k, v) in enumerate(field_choices or [])}
         self.names: dict[str, str] = {}
         self.ranks: dict[str, int] = {}
