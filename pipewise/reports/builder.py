@@ -33,6 +33,7 @@ from pipewise.leads.filters import LeadFilter
 from pipewise.leads.models import Lead
 from pipewise.leads.permissions import lead_visible_to
 from pipewise.org.models import User
+from pipewise.pipeline.choices import StageKind
 from pipewise.pipeline.filters import OpportunityFilter
 from pipewise.pipeline.models import LineItem, Opportunity, Stage
 from pipewise.pipeline.permissions import opportunity_visible_to
@@ -839,7 +840,7 @@ class _GroupReader:
         field_choices = [] if name == MONTH else path_field(spec.model, self.path).choices
         self.choices = {str(k): (i, str(v)) for i, (k, v) in enumerate(field_choices or [])}
         self.names: dict[str, str] = {}
-        self.ranks: dict[str, int] = {}
+        self.ranks: dict[str, tuple] = {}
 
     def load(self, labels: set) -> None:
         """Look up what the labels need: one query for names, one for stage order."""
@@ -850,10 +851,14 @@ class _GroupReader:
             ):
                 self.names[username] = f"{first} {last}".strip() or username
         if self.stage and labels:
-            for stage_name, order in Stage.objects.filter(name__in=labels).values_list(
-                "name", "order"
-            ):
-                self.ranks[stage_name] = min(order, self.ranks.get(stage_name, order))
+            # Process order: the default process's open stages, then the other processes',
+            # then Won and Lost; a name several processes share takes its first place.
+            stages = Stage.objects.filter(name__in=labels).values_list(
+                "name", "kind", "pipeline__is_default", "pipeline__name", "order"
+            )
+            for stage_name, kind, default, process, order in stages:
+                rank = (kind != StageKind.OPEN, kind == StageKind.LOST, not default, process, order)
+                self.ranks[stage_name] = min(rank, self.ranks.get(stage_name, rank))
 
     def shown(self, label) -> str:
         if label is None:
@@ -868,14 +873,14 @@ class _GroupReader:
 
     def sort_key(self, label) -> tuple:
         if label is None:
-            return (1, 0, "")
+            return (1, (), "")
         if self.stage:
-            return (0, self.ranks.get(label, 0), label)
+            return (0, self.ranks.get(label, ()), label)
         if label in self.choices:
-            return (0, self.choices[label][0], "")
+            return (0, (self.choices[label][0],), "")
         if self.name == MONTH:
-            return (0, 0, label)
-        return (0, 0, self.shown(label).lower())
+            return (0, (), label)
+        return (0, (), self.shown(label).lower())
 
 
 def _kpi_values(spec, definition, viewer, period, group_by) -> dict[int, dict[tuple, Any]]:

@@ -44,8 +44,9 @@ from pipewise.web.lists import keyset_page
 from pipewise.web.templatetags.pipewise import money_symbol
 
 RECORD_SORTS = {"id": ("Newest", "id")}
-# A chart shows this many categories at most; the rest are folded into one "Other" bar.
-CHART_CATEGORIES = 8
+# A chart shows this many categories at most, the last one "Other" (the rest, folded; the
+# ninth colour of the pie palette is grey).
+CHART_CATEGORIES = 9
 OTHER = "Other ({count})"
 CHART_FOLDED = "The chart shows the {shown} largest of {total} groups; the table has them all."
 NO_PERSON_TARGETS = (
