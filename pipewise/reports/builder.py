@@ -705,6 +705,35 @@ def filter_options(spec: EntitySpec) -> list[FilterOption]:
     return [_filter_option(model, n, f) for n, f in spec.filterset.base_filters.items()]
 
 
+def filter_value_label(option: FilterOption, value: str) -> str:
+    """A stored filter value for people: a choice's label, a person's or record's name, a
+    date as a date."""
+    if option.kind == FilterKind.CHOICE:
+        return dict(option.choices).get(value, value)
+    if option.kind == FilterKind.BOOLEAN:
+        return "yes" if value.lower() in ("true", "1", "yes") else "no"
+    if option.kind == FilterKind.DATE:
+        return value[:10]
+    if option.related is not None:
+        record = option.related._base_manager.filter(pk=value).first() if value.isdigit() else None
+        return str(record) if record is not None else value
+    return value
+
+
+def describe_filters(spec: EntitySpec, filters: Mapping[str, str]) -> list[str]:
+    """Each filter as a phrase: Status is Won, Close date on or after 2025-01-01."""
+    options = {o.name: o for o in filter_options(spec)}
+    phrases = []
+    for name, value in filters.items():
+        option = options.get(name)
+        if option is None:
+            phrases.append(f"{name} = {value}")
+        else:
+            label = filter_value_label(option, str(value))
+            phrases.append(f"{option.field_label} {option.operator} {label}")
+    return phrases
+
+
 # --- computing ---------------------------------------------------------------------
 def measure_label(measure: Mapping[str, str]) -> str:
     """A measure's column key (the API's): count, sum(amount), won_revenue."""

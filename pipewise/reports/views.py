@@ -18,6 +18,7 @@ from pipewise.reports.builder import (
     MONTH,
     Definition,
     ReportResult,
+    describe_filters,
     dimension_label,
     report_records,
     run_report,
@@ -300,7 +301,9 @@ def describe_report(report) -> str:
     if report.group_by:
         text += " by " + " × ".join(dimension_label(spec, g) for g in report.group_by)
     period = dict(dashboards.PRESETS).get(report.period or "all", report.period)
-    return f"{text} · {str(period).lower()}"
+    text = f"{text} · {str(period).lower()}"
+    phrases = describe_filters(spec, report.filters or {})
+    return f"{text} · where {', '.join(phrases)}" if phrases else text
 
 
 @login_required
