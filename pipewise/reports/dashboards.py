@@ -199,6 +199,21 @@ DRILL_AS = {
 }
 
 
+# What the group of records without a value holds, as a figure's label says it.
+UNASSIGNED = {
+    Dimension.OWNER: "No owner",
+    Dimension.TEAM: "No team",
+    Dimension.TERRITORY: "No territory",
+    Dimension.PRODUCT_LINE: "No product line",
+    Dimension.SOURCE: "No source",
+    Dimension.STAGE: "No stage",
+    Dimension.MONTH: "No date",
+    Dimension.SEGMENT: "No segment",
+    Dimension.ACTIVITY_TYPE: "No activity type",
+}
+NO_VALUE = "Not set"
+
+
 @dataclass
 class DrillContext:
     """Lookups the links of one page share (usernames and stage names to ids): two queries
@@ -231,7 +246,10 @@ class DrillContext:
         )
 
     def shown(self, dimension: str, label):
-        """A group label as people read it: a person's name instead of the username."""
+        """A group label as people read it: a person's name instead of the username, and
+        the group of records without a value named for what it holds ("No product line")."""
+        if label is None:
+            return UNASSIGNED.get(dimension, NO_VALUE)
         if dimension == Dimension.OWNER and isinstance(label, str):
             return self.names.get(label, label)
         return label

@@ -228,3 +228,9 @@ def test_people_are_shown_by_name_and_linked_by_username(client, people, sales):
     html = client.get("/dashboards/manager/").content.decode()
     assert f'data-group="{people.ae.username}"' in html
     assert f'<th scope="row">{people.ae.get_full_name()}</th>' in html
+
+
+def test_it_names_the_group_without_a_product_line_instead_of_a_dash(ledger, people):
+    html = browser(people.ops).get("/dashboards/executive/", YEAR).content.decode()
+    rows = re.findall(r'<th scope="row">([^<]*)</th>', html)
+    assert "No product line" in rows and "—" not in rows
