@@ -84,6 +84,12 @@ DIGEST_ITEMS = 10
 DIGEST_COUNT_CAP = 999
 """A digest counts overdue tasks and stalled deals up to this, then says "999+"."""
 
+DIGEST_OVERDUE_LIST = "scope=team&due=overdue"
+"""The task list's query a digest links to: the team's open tasks past their due time."""
+
+DIGEST_STALLED_LIST = "stalled=true"
+"""The opportunity list's query a digest links to: the stalled deals the manager may see."""
+
 SCAN_SECONDS_PER_RUN = 4.0
 """Time budget of one scan: digests get what the rules left of it (at least one manager
 per run, so digests always progress); managers left over get theirs next minute."""

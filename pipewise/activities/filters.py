@@ -3,9 +3,9 @@
 import django_filters
 from django.utils import timezone
 
-from pipewise.activities.choices import OPEN_TASK_STATUSES
+from pipewise.activities.choices import OPEN_TASK_STATUSES, TaskStatus
 from pipewise.activities.models import Activity, Task
-from pipewise.core.filters import FilterSet
+from pipewise.core.filters import FilterSet, StatusFilter
 
 
 class ActivityFilter(FilterSet):
@@ -27,6 +27,11 @@ class ActivityFilter(FilterSet):
 
 
 class TaskFilter(FilterSet):
+    status = StatusFilter(
+        choices=TaskStatus.choices,
+        open_statuses=OPEN_TASK_STATUSES,
+        open_label="Open & in progress",
+    )
     due_after = django_filters.DateTimeFilter(field_name="due_at", lookup_expr="gte")
     due_before = django_filters.DateTimeFilter(field_name="due_at", lookup_expr="lt")
     overdue = django_filters.BooleanFilter(
@@ -35,7 +40,7 @@ class TaskFilter(FilterSet):
 
     class Meta:
         model = Task
-        fields = ["status", "priority", "assignee", "lead", "contact", "account", "opportunity"]
+        fields = ["priority", "assignee", "lead", "contact", "account", "opportunity"]
 
     def filter_overdue(self, queryset, name, value):
         overdue = {"status__in": OPEN_TASK_STATUSES, "due_at__lt": timezone.now()}

@@ -23,6 +23,9 @@ from pipewise.leads.choices import LeadStatus
 from pipewise.leads.models import Lead
 from pipewise.org.models import User
 from pipewise.org.selectors import user_and_reports_ids
+from pipewise.pipeline.choices import OpportunityStatus
+from pipewise.pipeline.permissions import opportunity_visible_to
+from pipewise.pipeline.selectors import stalled_condition
 
 UNREAD_SHOWN = 99
 """The bell counts up to this many unread notifications, then shows "99+"."""
@@ -87,10 +90,6 @@ def team_overdue_tasks(*, manager: User, now: datetime.datetime) -> tuple[list[T
 def team_stalled_opportunities(*, manager: User, now: datetime.datetime) -> tuple[list, int]:
     """The team's open deals longer in their stage than expected that the manager may see:
     the longest-stalled ``DIGEST_ITEMS`` and how many there are (up to the cap + 1)."""
-    from pipewise.activities.services import stalled_condition
-    from pipewise.pipeline.choices import OpportunityStatus
-    from pipewise.pipeline.permissions import opportunity_visible_to
-
     deals = opportunity_visible_to(manager).filter(
         stalled_condition(now),
         owner_id__in=_team_ids(manager),

@@ -22,6 +22,8 @@ from django.utils import timezone
 from pipewise.activities.choices import (
     DIGEST_COUNT_CAP,
     DIGEST_HOUR,
+    DIGEST_OVERDUE_LIST,
+    DIGEST_STALLED_LIST,
     DUE_SOON_LEAD_TIME,
     EMAIL_BY_DEFAULT,
     FIRST_SCAN_LOOKBACK,
@@ -43,10 +45,14 @@ from pipewise.activities.models import (
     Task,
     TodoItem,
 )
+from pipewise.activities.selectors import team_overdue_tasks, team_stalled_opportunities
 from pipewise.core.concurrency import bump_version, lock_current
 from pipewise.core.running import counted_delete, counted_restore
 from pipewise.core.services import record_create, record_update
 from pipewise.org.models import User
+from pipewise.pipeline.choices import OpportunityStatus, StageKind
+from pipewise.pipeline.models import Opportunity, Stage
+from pipewise.pipeline.selectors import stalled_condition
 
 ACTIVITY_FIELDS = frozenset(
     {
@@ -657,32 +663,11 @@ def _scan_overdue(since, now) -> list[Pending]:
 
 def stage_limits() -> dict[int, int]:
     """Expected days per open stage (the stage's own figure, else the default)."""
-    from pipewise.pipeline.choices import StageKind
-    from pipewise.pipeline.models import Stage
-
     stages = Stage.objects.filter(kind=StageKind.OPEN).only("pk", "expected_days")
     return {stage.pk: stage.expected_duration for stage in stages}
 
 
-def stalled_condition(now: datetime.datetime, *, since: datetime.datetime | None = None) -> Q:
-    """Deals longer in their stage than its expected duration, as of ``now``.
-
-    Stalled means time in stage > expected days (exactly the expected time is not
-    yet stalled). With ``since``: only those that became stalled after ``since``.
-    """
-    condition = Q(pk__in=[])
-    for stage_id, days in stage_limits().items():
-        limit = Q(stage_id=stage_id, stage_entered_at__lt=now - datetime.timedelta(days=days))
-        if since is not None:
-            limit &= Q(stage_entered_at__gte=since - datetime.timedelta(days=days))
-        condition |= limit
-    return condition
-
-
 def _open_opportunities():
-    from pipewise.pipeline.choices import OpportunityStatus
-    from pipewise.pipeline.models import Opportunity
-
     return Opportunity.objects.filter(status=OpportunityStatus.OPEN)
 
 
@@ -774,28 +759,38 @@ def digests_send(*, now: datetime.datetime, seconds: float = SCAN_SECONDS_PER_RU
 
 
 def digest_compose(*, manager: User, now: datetime.datetime) -> tuple[str, str]:
-    """The title and text of a manager's digest (visible records of their team only)."""
-    from pipewise.activities.selectors import team_overdue_tasks, team_stalled_opportunities
+    """The title and text of a manager's digest (visible records of their team only).
 
+    Each record carries the address of its page, and each section the address of the
+    list holding all of it (the team's overdue tasks, the stalled deals); dates carry
+    their year (a deal stalled since last year says so).
+    """
     overdue, overdue_count = team_overdue_tasks(manager=manager, now=now)
     stalled, stalled_count = team_stalled_opportunities(manager=manager, now=now)
     overdue_shown, stalled_shown = _shown(overdue_count), _shown(stalled_count)
+    base = settings.PIPEWISE_BASE_URL.rstrip("/")
     title = (
-        f"Team digest {timezone.localdate(now):%d %b}: "
+        f"Team digest {timezone.localdate(now):%d %b %Y}: "
         f"{overdue_shown} overdue task{'s' if overdue_count != 1 else ''}, "
         f"{stalled_shown} stalled deal{'s' if stalled_count != 1 else ''}"
     )
     lines = [f"Overdue tasks ({overdue_shown}):"]
     lines += [
-        f"- {task.title} — {task.assignee}, due {timezone.localtime(task.due_at):%d %b %H:%M}"
+        f"- {task.title} — {task.assignee}, due {timezone.localtime(task.due_at):%d %b %Y %H:%M}: "
+        f"{base}{subject_url(SubjectType.TASK, task.pk)}"
         for task in overdue
     ] or ["- none"]
+    if overdue:
+        lines.append(f"All of them: {base}{reverse('activities:task_list')}?{DIGEST_OVERDUE_LIST}")
     lines += ["", f"Stalled deals ({stalled_shown}):"]
     lines += [
         f"- {opp.name} — {opp.owner}, in {opp.stage.name} since "
-        f"{timezone.localtime(opp.stage_entered_at):%d %b %Y}"
+        f"{timezone.localtime(opp.stage_entered_at):%d %b %Y}: "
+        f"{base}{subject_url(SubjectType.OPPORTUNITY, opp.pk)}"
         for opp in stalled
     ] or ["- none"]
+    if stalled:
+        lines.append(f"All of them: {base}{reverse('pipeline:list')}?{DIGEST_STALLED_LIST}")
     return title, "\n".join(lines)
 
 

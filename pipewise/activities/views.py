@@ -14,12 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from pipewise.activities.choices import (
-    OPEN_TASK_STATUSES,
-    NotificationKind,
-    TaskPriority,
-    TaskStatus,
-)
+from pipewise.activities.choices import NotificationKind, TaskPriority
 from pipewise.activities.filters import TaskFilter
 from pipewise.activities.forms import (
     DUE_CHOICES,
@@ -78,10 +73,7 @@ def task_list(request):
     elif scope != "all":
         scope = "mine"
         tasks = tasks.filter(assignee=user)
-    params = request.GET.copy()
-    if "status" not in params:
-        tasks = tasks.filter(status__in=OPEN_TASK_STATUSES)
-    task_filter = TaskFilter(params, queryset=tasks)
+    task_filter = TaskFilter(request.GET, queryset=tasks)
     due = request.GET.get("due", "")
     filtered = task_filter.qs.filter(**due_window(due)).select_related(
         "assignee", "opportunity", "account", "contact", "lead"
@@ -95,7 +87,6 @@ def task_list(request):
         "scope": scope,
         "due": due,
         "due_choices": DUE_CHOICES,
-        "status_choices": TaskStatus.choices,
         "priority_choices": TaskPriority.choices,
         "has_team": len(user_and_reports_ids(user)) > 1,
         "show_assignee": scope != "mine",

@@ -225,3 +225,10 @@ class RecordViewSet(RecordActionsMixin):
 
     def check_write_access(self, instance):
         type(self).access(self.request.user, instance.pk, for_write=True)
+
+    def filter_queryset(self, queryset):
+        """The list's filters, with their defaults (a list shows the open work), narrow the
+        list; a single record is found by its id alone, whatever its status."""
+        if self.detail:
+            return queryset
+        return super().filter_queryset(queryset)

@@ -15,6 +15,9 @@ class LeadStatus(models.TextChoices):
     CONVERTED = "converted", "Converted"
 
 
+OPEN_LEAD_STATUSES = (LeadStatus.NEW, LeadStatus.WORKING, LeadStatus.QUALIFIED)
+"""The open work: leads not yet converted or disqualified (qualified ones wait for conversion)."""
+
 # Statuses a lead may be moved to by hand (conversion has its own service).
 MANUAL_TRANSITIONS = {
     LeadStatus.NEW: {LeadStatus.WORKING, LeadStatus.QUALIFIED, LeadStatus.DISQUALIFIED},

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from pipewise.activities.permissions import activity_visible_to, task_visible_to
 from pipewise.customers.permissions import account_visible_to, contact_visible_to
-from pipewise.leads.choices import LeadSource, LeadStatus, Rating
+from pipewise.leads.choices import OPEN_LEAD_STATUSES, LeadSource, LeadStatus, Rating
 from pipewise.leads.filters import LeadFilter
 from pipewise.leads.forms import LeadBulkForm, LeadConvertForm, LeadForm, LeadStatusForm
 from pipewise.leads.permissions import access_lead, can_change_lead, lead_visible_to
@@ -23,7 +23,7 @@ from pipewise.web.access import writer_required
 from pipewise.web.export import export_response
 from pipewise.web.forms import add_service_errors, form_saved
 from pipewise.web.history import readable_history
-from pipewise.web.lists import keyset_page
+from pipewise.web.lists import capped_count, count_label, keyset_page
 from pipewise.web.lookup import lookup_options
 
 LEAD_SORTS = {
@@ -60,6 +60,7 @@ def lead_list(request):
         sort_options=LEAD_SORTS,
         default_sort="-id",
     )
+    counted = count_label(capped_count(leads), _counted_noun(lead_filter))
     return render(
         request,
         "leads/lead_list.html",
@@ -68,7 +69,7 @@ def lead_list(request):
             "title": "Leads",
             "page": page,
             "filter": lead_filter,
-            "statuses": LeadStatus.choices,
+            "counted": counted,
             "ratings": Rating.choices,
             "sources": LeadSource.choices,
             "people": User.objects.filter(is_active=True).order_by("first_name", "last_name"),
@@ -76,6 +77,18 @@ def lead_list(request):
             "bulk_people": User.objects.filter(is_active=True).order_by("first_name"),
         },
     )
+
+
+def _counted_noun(lead_filter) -> str:
+    """What the list counts: "open lead" by default, "converted lead", or just "lead"."""
+    if not lead_filter.is_valid():
+        return "lead"
+    statuses = lead_filter.kept_statuses()
+    if statuses == OPEN_LEAD_STATUSES:
+        return "open lead"
+    if statuses is not None and len(statuses) == 1:
+        return f"{LeadStatus(statuses[0]).label.lower()} lead"
+    return "lead"
 
 
 @writer_required

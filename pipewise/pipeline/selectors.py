@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Max, QuerySet, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, QuerySet, Sum
 
 from pipewise.catalog.models import PriceList, Product
 from pipewise.core.money import PER_CENT
 from pipewise.org.choices import Role
 from pipewise.org.models import OrganisationSettings, User
 from pipewise.org.selectors import territory_path
-from pipewise.pipeline.choices import REQUIRABLE_FIELDS, DiscountApprovalStatus, StageKind
+from pipewise.pipeline.choices import (
+    REQUIRABLE_FIELDS,
+    DiscountApprovalStatus,
+    OpportunityStatus,
+    StageKind,
+)
 from pipewise.pipeline.models import Milestone, Opportunity, Order, Pipeline, Quote, Stage
 
 
@@ -49,8 +55,14 @@ def opportunity_totals(queryset: QuerySet[Opportunity]) -> dict:
     )
     # The aliases must differ from the field names: an aggregate named "amount" would
     # shadow the field that the weighted sum reads (FieldError "'amount' is an aggregate").
-    totals = queryset.order_by().aggregate(total_amount=Sum("amount"), total_weighted=Sum(weighted))
-    return {"amount": totals["total_amount"], "weighted": totals["total_weighted"]}
+    totals = queryset.order_by().aggregate(
+        total_count=Count("id"), total_amount=Sum("amount"), total_weighted=Sum(weighted)
+    )
+    return {
+        "count": totals["total_count"],
+        "amount": totals["total_amount"],
+        "weighted": totals["total_weighted"],
+    }
 
 
 # --- the process matrix -----------------------------------------------------------------------
@@ -209,3 +221,21 @@ def orders_numbered(orders: QuerySet[Order], text: str) -> QuerySet[Order]:
     """The order whose number is ``text`` ("SO-000042"); none when it is not one."""
     match = ORDER_NUMBER.match(text)
     return orders.filter(pk=int(match[1])) if match else orders.none()
+
+
+# --- stalled deals ----------------------------------------------------------------------------
+def stalled_condition(now: datetime.datetime, *, since: datetime.datetime | None = None) -> Q:
+    """Open deals longer in their stage than its expected duration, as of ``now``.
+
+    The one stalled rule (``Stage.stalled_before``), as a filter: the opportunity list's
+    *Stalled* filter, the board's, the owners' reminders and the managers' digest read it.
+    Exactly the expected time is not yet stalled. With ``since``: only the deals that became
+    stalled after ``since``. One range per open stage, each on the (stage, ...) index.
+    """
+    condition = Q(pk__in=[])
+    for stage in Stage.objects.filter(kind=StageKind.OPEN).only("pk", "expected_days"):
+        limit = Q(stage_id=stage.pk, stage_entered_at__lt=stage.stalled_before(now))
+        if since is not None:
+            limit &= Q(stage_entered_at__gte=stage.stalled_before(since))
+        condition |= limit
+    return Q(status=OpportunityStatus.OPEN) & condition

@@ -188,12 +188,20 @@ def figures_total(figures: dict[int, StageFigure], stages: Iterable[Stage]) -> d
 TOTALS_FILTERS = frozenset({"status", "pipeline", "stage", "owner"})
 
 
-def filtered_totals(*, owner_ids: Collection[int] | None, cleaned: dict, stages) -> dict | None:
+def filtered_totals(
+    *,
+    owner_ids: Collection[int] | None,
+    cleaned: dict,
+    statuses: Collection[str] | None,
+    stages,
+) -> dict | None:
     """The totals of an opportunity list filtered by ``cleaned`` (a valid filter form's data).
 
     From the running totals when only owner, status, pipeline and stage are
     filtered on; None when another filter is set (the caller then sums the deals).
-    ``stages`` must hold every stage the result can include (for the weights).
+    ``statuses`` are those the list keeps (its status box's value read by the FilterSet,
+    the open deals by default; None for every status). ``stages`` must hold every stage
+    the result can include (for the weights).
     """
     active = {name for name, value in cleaned.items() if value not in (None, "", [])}
     if active - TOTALS_FILTERS:
@@ -201,13 +209,12 @@ def filtered_totals(*, owner_ids: Collection[int] | None, cleaned: dict, stages)
     owner = cleaned.get("owner")
     if owner is not None:
         owner_ids = [owner.pk] if owner_ids is None or owner.pk in owner_ids else []
-    status = cleaned.get("status")
     pipeline = cleaned.get("pipeline")
     stage = cleaned.get("stage")
     figures = stage_totals(
         owner_ids=owner_ids,
         pipeline_id=pipeline.pk if pipeline else None,
         stage_ids=[stage.pk] if stage else None,
-        statuses=[status] if status else None,
+        statuses=statuses,
     )
     return figures_total(figures, stages)

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -41,14 +41,19 @@ from pipewise.pipeline.permissions import (
     opportunity_owners_visible_to,
     opportunity_visible_to,
 )
-from pipewise.pipeline.selectors import default_pipeline, opportunity_list, opportunity_totals
+from pipewise.pipeline.selectors import (
+    default_pipeline,
+    opportunity_list,
+    opportunity_totals,
+    stalled_condition,
+)
 from pipewise.pipeline.services import (
     opportunity_create,
     opportunity_move_stage,
     opportunity_set_line_items,
     opportunity_update,
 )
-from pipewise.pipeline.totals import StageFigure, filtered_totals, stage_totals
+from pipewise.pipeline.totals import ZERO, StageFigure, filtered_totals, stage_totals
 from pipewise.pipeline.views_process import process_context
 from pipewise.web.access import configurer_required, writer_required
 from pipewise.web.export import export_response
@@ -75,7 +80,7 @@ def _people():
 # --- list ---------------------------------------------------------------------------------------
 @login_required
 def opportunity_list_view(request):
-    """Every visible deal, filtered in the URL, with the filtered set's totals."""
+    """The visible deals the URL's filters keep (the open ones by default), with their totals."""
     opportunities = opportunity_visible_to(request.user)
     opportunity_filter = OpportunityFilter(request.GET, queryset=opportunities)
     filtered = opportunity_filter.qs
@@ -91,6 +96,7 @@ def opportunity_list_view(request):
     stages = Stage.objects.select_related("pipeline").order_by("pipeline__name", "order")
     if pipeline_id.isdigit():
         stages = stages.filter(pipeline_id=pipeline_id)
+    totals = _list_totals(request.user, opportunity_filter, filtered)
     return render(
         request,
         "pipeline/opportunity_list.html",
@@ -99,8 +105,8 @@ def opportunity_list_view(request):
             "title": "Opportunities",
             "page": page,
             "filter": opportunity_filter,
-            "totals": _list_totals(request.user, opportunity_filter, filtered),
-            "statuses": OpportunityStatus.choices,
+            "totals": totals,
+            "counted": _counted(opportunity_filter, totals["count"]),
             "forecast_categories": ForecastCategory.choices,
             "pipelines": Pipeline.objects.filter(active=True),
             "stages": stages,
@@ -115,11 +121,24 @@ def _list_totals(user, opportunity_filter, filtered) -> dict:
         totals = filtered_totals(
             owner_ids=opportunity_owners_visible_to(user),
             cleaned=opportunity_filter.form.cleaned_data,
+            statuses=opportunity_filter.kept_statuses(),
             stages=Stage.objects.all(),
         )
         if totals is not None:
             return totals
     return opportunity_totals(filtered)
+
+
+def _counted(opportunity_filter, count: int) -> str:
+    """What the list counts, in words: "1,234 open deals", "12 stalled deals", "3 deals"."""
+    kind = ""
+    if opportunity_filter.is_valid():
+        statuses = opportunity_filter.kept_statuses()
+        if opportunity_filter.form.cleaned_data.get("stalled"):
+            kind = "stalled "
+        elif statuses is not None and len(statuses) == 1:
+            kind = f"{OpportunityStatus(statuses[0]).label.lower()} "
+    return f"{count:,} {kind}deal{'' if count == 1 else 's'}"
 
 
 # --- board --------------------------------------------------------------------------------------
@@ -128,8 +147,14 @@ def _closed_since() -> datetime.date:
     return timezone.localdate() - datetime.timedelta(days=CLOSED_DAYS)
 
 
-def _board_queryset(user, pipeline: Pipeline, owner_id: str):
-    """The deals a board shows: open ones, plus those closed in the last ``CLOSED_DAYS``."""
+def _stalled_only(params) -> bool:
+    """Whether the board shows only the stalled deals (``?stalled=true``, as on the list)."""
+    return params.get("stalled", "") == "true"
+
+
+def _board_queryset(user, pipeline: Pipeline, owner_id: str, *, stalled: bool = False):
+    """The deals a board shows: open ones, plus those closed in the last ``CLOSED_DAYS``;
+    with ``stalled``, only the open deals longer in their stage than it expects."""
     since = timezone.make_aware(datetime.datetime.combine(_closed_since(), datetime.time.min))
     deals = (
         opportunity_visible_to(user)
@@ -138,7 +163,26 @@ def _board_queryset(user, pipeline: Pipeline, owner_id: str):
     )
     if owner_id and owner_id.isdigit():
         deals = deals.filter(owner_id=int(owner_id))
+    if stalled:
+        deals = deals.filter(stalled_condition(timezone.now()))
     return deals
+
+
+def _column_figures(
+    user, pipeline: Pipeline, stages: list[Stage], owner_id: str, *, stalled: bool
+) -> dict[int, StageFigure]:
+    """Count and amount per stage of what the board shows: the running totals, or — stalled
+    deals only — summed from those deals (one grouped query; the running totals keep no
+    time in stage)."""
+    if not stalled:
+        return _column_totals(user, stages, owner_id)
+    grouped = (
+        _board_queryset(user, pipeline, owner_id, stalled=True)
+        .order_by()
+        .values("stage_id")
+        .annotate(n=Count("id"), total=Sum("amount"))
+    )
+    return {row["stage_id"]: StageFigure(row["n"], row["total"] or ZERO) for row in grouped}
 
 
 def _column_totals(user, stages: list[Stage], owner_id: str) -> dict[int, StageFigure]:
@@ -191,8 +235,9 @@ def board(request, pipeline_id=None):
     pipeline = get_object_or_404(Pipeline, pk=pipeline_id) if pipeline_id else default_pipeline()
     stages = list(pipeline.stages.order_by("order"))
     owner_id = request.GET.get("owner", "")
-    deals = _board_queryset(user, pipeline, owner_id)
-    totals = _column_totals(user, stages, owner_id)
+    stalled = _stalled_only(request.GET)
+    deals = _board_queryset(user, pipeline, owner_id, stalled=stalled)
+    totals = _column_figures(user, pipeline, stages, owner_id, stalled=stalled)
     columns = []
     for stage in stages:
         cards, more = _cards(deals, stage)
@@ -226,6 +271,7 @@ def board(request, pipeline_id=None):
             "open_amount": sum((c["amount"] or 0) for c in open_totals),
             "people": people if len(people) > 1 else [],
             "owner_id": owner_id,
+            "stalled": stalled,
             "lost_reasons": LOST_REASON_CHOICES,
             "closed_days": CLOSED_DAYS,
             **_card_context(request, pipeline, stages),
@@ -239,8 +285,9 @@ def board_column(request, pipeline_id, stage_id):
     pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
     stage = get_object_or_404(Stage, pk=stage_id, pipeline=pipeline)
     owner_id = request.GET.get("owner", "")
+    stalled = _stalled_only(request.GET)
     after = request.GET.get("after", "")
-    deals = _board_queryset(request.user, pipeline, owner_id)
+    deals = _board_queryset(request.user, pipeline, owner_id, stalled=stalled)
     cards, more = _cards(deals, stage, int(after) if after.isdigit() else None)
     stages = list(pipeline.stages.order_by("order"))
     return render(
@@ -251,6 +298,7 @@ def board_column(request, pipeline_id, stage_id):
             "more": more,
             "stage": stage,
             "owner_id": owner_id,
+            "stalled": stalled,
             **_card_context(request, pipeline, stages),
         },
     )
@@ -310,7 +358,9 @@ def opportunity_move(request, pk):
         return redirect("pipeline:detail", pk=pk)
     pipeline = opportunity.pipeline
     stages = list(pipeline.stages.order_by("order"))
-    totals = _column_totals(user, stages, request.POST.get("owner", ""))
+    totals = _column_figures(
+        user, pipeline, stages, request.POST.get("owner", ""), stalled=_stalled_only(request.POST)
+    )
     columns = {}
     for stage in stages:
         figure = totals.get(stage.pk, StageFigure())

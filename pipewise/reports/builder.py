@@ -758,7 +758,8 @@ def report_records(
     spec = ENTITIES[definition.entity]
     rows = spec.visible(viewer)
     if spec.filterset and definition.filters:
-        filterset = spec.filterset(data=dict(definition.filters), queryset=rows)
+        # A report counts every status unless its filters name one (no list defaults).
+        filterset = spec.filterset(data=dict(definition.filters), queryset=rows, defaults=False)
         if not filterset.is_valid():
             raise ValidationError({"filters": list(filterset.errors)})
         rows = filterset.qs

@@ -3,7 +3,8 @@
 A page is fetched with ``ORDER BY <column>, id LIMIT n+1`` and a cursor
 (``?after=`` / ``?before=``) holding the last row's sort value and id, so the cost
 of a page does not depend on the size of the table: no ``OFFSET``, no ``COUNT(*)``.
-Rows whose sort value is NULL come after the others in ascending order.
+Rows whose sort value is NULL (no score, no due date) come after the others in
+either direction: the empty ones last.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F, Q, QuerySet
 
 PAGE_SIZE = 50
+
+COUNT_CAP = 10_000
+"""A list counts its rows up to this many, then says "10,000+" (no COUNT over the table)."""
 
 
 @dataclass
@@ -69,29 +73,27 @@ def _is_nullable(model, path: str) -> bool:
     return nullable
 
 
-def _after(path: str, value, pk: int, ascending: bool, nullable: bool) -> Q:
-    """Rows strictly after (value, pk) in the order (path, id), both ascending or descending."""
+def _after(path: str, value, pk: int, ascending: bool, nullable: bool, nulls_first: bool) -> Q:
+    """Rows strictly after (value, pk) in the order (path, id), both ascending or descending,
+    with the rows whose value is NULL before (``nulls_first``) or after all the others."""
     if path == "id":
         return Q(id__gt=pk) if ascending else Q(id__lt=pk)
-    if ascending:  # values ascending, then NULLs; ties by id ascending
-        if value is None:
-            return Q(**{f"{path}__isnull": True, "id__gt": pk})
-        condition = Q(**{f"{path}__gt": value}) | Q(**{path: value, "id__gt": pk})
-        return condition | Q(**{f"{path}__isnull": True}) if nullable else condition
-    # descending: NULLs first, then values descending; ties by id descending
+    id_after = Q(id__gt=pk) if ascending else Q(id__lt=pk)
     if value is None:
-        return Q(**{f"{path}__isnull": True, "id__lt": pk}) | Q(**{f"{path}__isnull": False})
-    return Q(**{f"{path}__lt": value}) | Q(**{path: value, "id__lt": pk})
+        condition = Q(**{f"{path}__isnull": True}) & id_after
+        return condition | Q(**{f"{path}__isnull": False}) if nulls_first else condition
+    beyond = f"{path}__gt" if ascending else f"{path}__lt"
+    condition = Q(**{beyond: value}) | (Q(**{path: value}) & id_after)
+    return condition | Q(**{f"{path}__isnull": True}) if nullable and not nulls_first else condition
 
 
-def _ordering(path: str, ascending: bool, nullable: bool) -> list:
+def _ordering(path: str, ascending: bool, nullable: bool, nulls_first: bool) -> list:
     if path == "id":
         return [F("id").asc() if ascending else F("id").desc()]
-    if ascending:
-        column = F(path).asc(nulls_last=True) if nullable else F(path).asc()
-        return [column, F("id").asc()]
-    column = F(path).desc(nulls_first=True) if nullable else F(path).desc()
-    return [column, F("id").desc()]
+    nulls = {"nulls_first": True} if nulls_first else {"nulls_last": True}
+    nulls = nulls if nullable else {}
+    column = F(path).asc(**nulls) if ascending else F(path).desc(**nulls)
+    return [column, F("id").asc() if ascending else F("id").desc()]
 
 
 def _value(row, path: str):
@@ -126,9 +128,11 @@ def keyset_page(
     after = _decode(request.GET.get("after", ""), sort) if request.GET.get("after") else None
     before = _decode(request.GET.get("before", ""), sort) if request.GET.get("before") else None
     if before is not None:
+        # Walking back: the page order reversed, so the empty values come first.
         rows = list(
-            queryset.filter(_after(path, before[0], before[1], not ascending, nullable))
-            .order_by(*_ordering(path, not ascending, nullable))[: size + 1]
+            queryset.filter(
+                _after(path, before[0], before[1], not ascending, nullable, True)
+            ).order_by(*_ordering(path, not ascending, nullable, True))[: size + 1]
         )
         has_prev = len(rows) > size
         rows = list(reversed(rows[:size]))
@@ -136,8 +140,8 @@ def keyset_page(
     else:
         page = queryset
         if after is not None:
-            page = page.filter(_after(path, after[0], after[1], ascending, nullable))
-        rows = list(page.order_by(*_ordering(path, ascending, nullable))[: size + 1])
+            page = page.filter(_after(path, after[0], after[1], ascending, nullable, False))
+        rows = list(page.order_by(*_ordering(path, ascending, nullable, False))[: size + 1])
         has_next = len(rows) > size
         rows = rows[:size]
         has_prev = after is not None
@@ -149,3 +153,15 @@ def keyset_page(
     if rows and has_prev:
         result.prev_cursor = _encode(sort, _value(rows[0], path), rows[0].pk)
     return result
+
+
+def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> int:
+    """How many rows the (filtered) list holds, up to ``cap + 1``: one ``COUNT`` over a
+    ``LIMIT``-ed subquery, which stops reading the index after ``cap + 1`` rows."""
+    return queryset.order_by()[: cap + 1].count()
+
+
+def count_label(count: int, noun: str, cap: int = COUNT_CAP) -> str:
+    """ "1 open lead", "2,345 open leads", "10,000+ open leads" (a ``capped_count``)."""
+    word = noun if count == 1 else f"{noun}s"
+    return f"{cap:,}+ {word}" if count > cap else f"{count:,} {word}"

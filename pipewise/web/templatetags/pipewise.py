@@ -126,17 +126,23 @@ def query(context, **changes) -> str:
 
 
 @register.inclusion_tag("web/_sort_th.html", takes_context=True)
-def sort_th(context, key, label, css=""):
+def sort_th(context, key, label, css="", highest_first=False):
+    """A sortable column header; the first click sorts ascending, or with ``highest_first``
+    (scores, amounts) descending, and the next click turns the order round."""
     page = context["page"]
     current = page.sort
     ascending = current == key
     descending = current == f"-{key}"
+    if highest_first:
+        next_sort = key if descending else f"-{key}"
+    else:
+        next_sort = f"-{key}" if ascending else key
     return {
         "request": context["request"],
         "key": key,
         "label": label,
         "css": css,
-        "next_sort": key if descending or not (ascending or descending) else f"-{key}",
+        "next_sort": next_sort,
         "aria_sort": "ascending" if ascending else "descending" if descending else "none",
         "ascending": ascending,
         "descending": descending,
