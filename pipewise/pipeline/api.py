@@ -31,7 +31,7 @@ from pipewise.pipeline.services import (
     opportunity_close_won,
     opportunity_create,
     opportunity_delete,
-    opportunity_move_stage,
+    opportunity_move_interactive,
     opportunity_reopen,
     opportunity_restore,
     opportunity_set_line_items,
@@ -235,6 +235,9 @@ class MovedSerializer(OpportunitySerializer):
 class MoveSerializer(serializers.Serializer):
     stage = serializers.PrimaryKeyRelatedField(queryset=Stage.objects.all())
     lost_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    confirm = serializers.BooleanField(
+        default=False, help_text="Moving into Won: as ``confirm`` of the win action."
+    )
     version = serializers.IntegerField(required=False)
 
 
@@ -378,17 +381,19 @@ class OpportunityViewSet(RecordViewSet, viewsets.ModelViewSet):
         """Move the deal to another stage of its process (writes a stage-history row).
 
         Unmet exit criteria refuse the move (400) when the process blocks, else
-        come back in ``warnings``.
+        come back in ``warnings``. Into Won it is a win (``confirm`` as for ``win``);
+        a closed deal moved into an open stage is reopened (as ``reopen``).
         """
         opportunity = access_opportunity(request.user, pk, for_write=True)
         data = MoveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        moved = opportunity_move_stage(
+        moved = opportunity_move_interactive(
             opportunity=opportunity,
             by=request.user,
             to_stage=data.validated_data["stage"],
             lost_reason=data.validated_data["lost_reason"],
             expected_version=data.validated_data.get("version"),
+            confirmed=data.validated_data["confirm"],
         )
         response = self._respond(moved)
         response.data["warnings"] = moved.stage_change.warnings.splitlines()

@@ -485,6 +485,59 @@ def opportunity_reopen(
     return reopened
 
 
+WIN_ON_THE_DEAL_PAGE = "Open the deal and use Won there to confirm."
+
+
+@transaction.atomic
+def opportunity_move_interactive(
+    *,
+    opportunity: Opportunity,
+    by: User,
+    to_stage: Stage,
+    expected_version: int | None = None,
+    lost_reason: str = "",
+    competitor: str | None = None,
+    confirmed: bool = False,
+) -> Opportunity:
+    """A stage move a person asked for (the board, the API's move): the same rules as Won
+    and Reopen on the deal's page, so no route passes them by.
+
+    Into the Won stage it is ``opportunity_close_won`` (a win that skips stages
+    or leaves exit criteria unmet needs ``confirmed``); a closed deal moved into
+    an open stage is ``opportunity_reopen`` (grace period, order); any other
+    move is ``opportunity_move_stage``.
+    """
+    if to_stage.pipeline_id == opportunity.pipeline_id and to_stage.pk != opportunity.stage_id:
+        if to_stage.kind == StageKind.WON:
+            try:
+                return opportunity_close_won(
+                    opportunity=opportunity,
+                    by=by,
+                    expected_version=expected_version,
+                    confirmed=confirmed,
+                )
+            except ValidationError as exc:
+                if "confirm" in getattr(exc, "error_dict", {}):
+                    messages = exc.message_dict["confirm"]
+                    raise ValidationError({"confirm": [*messages, WIN_ON_THE_DEAL_PAGE]}) from exc
+                raise
+        if to_stage.kind == StageKind.OPEN and opportunity.status != OpportunityStatus.OPEN:
+            return opportunity_reopen(
+                opportunity=opportunity,
+                by=by,
+                to_stage=to_stage,
+                expected_version=expected_version,
+            )
+    return opportunity_move_stage(
+        opportunity=opportunity,
+        by=by,
+        to_stage=to_stage,
+        expected_version=expected_version,
+        lost_reason=lost_reason,
+        competitor=competitor,
+    )
+
+
 @transaction.atomic
 def opportunity_set_line_items(
     *,

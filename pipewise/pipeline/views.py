@@ -20,10 +20,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from pipewise.activities.choices import TaskStatus
 from pipewise.activities.permissions import task_visible_to
 from pipewise.core.api import history_entries
 from pipewise.core.concurrency import ConcurrentUpdate
 from pipewise.core.services import configuration_save
+from pipewise.leads.permissions import lead_visible_to
 from pipewise.org.models import User
 from pipewise.org.permissions import can_change_owned
 from pipewise.org.selectors import user_and_reports_ids
@@ -60,7 +62,7 @@ from pipewise.pipeline.services import (
     opportunity_close_lost,
     opportunity_close_won,
     opportunity_create,
-    opportunity_move_stage,
+    opportunity_move_interactive,
     opportunity_reopen,
     opportunity_set_line_items,
     opportunity_update,
@@ -275,7 +277,8 @@ def board_column(request, pipeline_id, stage_id):
 @writer_required
 @require_POST
 def opportunity_move(request, pk):
-    """Move a deal to another stage through ``opportunity_move_stage``.
+    """Move a deal to another stage through ``opportunity_move_interactive`` (into Won it is
+    a win, which the board cannot confirm; out of Won or Lost a reopen).
 
     The board calls it with ``Accept: application/json`` and gets the refusal
     reason, or the new card and the fresh column totals; the detail page's stage
@@ -298,7 +301,7 @@ def opportunity_move(request, pk):
     moved = None
     if form.is_valid():
         try:
-            moved = opportunity_move_stage(
+            moved = opportunity_move_interactive(
                 opportunity=opportunity,
                 by=user,
                 to_stage=form.cleaned_data["stage"],
@@ -306,6 +309,8 @@ def opportunity_move(request, pk):
                 lost_reason=form.cleaned_data.get("lost_reason", ""),
                 competitor=form.cleaned_data.get("competitor") or None,
             )
+        except PermissionDenied as exc:  # reopening after the grace period
+            message = str(exc)
         except ValidationError as exc:
             message = " ".join(exc.messages)
             if isinstance(exc, ConcurrentUpdate):
@@ -379,7 +384,7 @@ def _stage_history(opportunity):
 def opportunity_detail(request, pk):
     user = request.user
     opportunity = get_object_or_404(
-        opportunity_list(opportunity_visible_to(user)).select_related("lead"), pk=pk
+        opportunity_list(opportunity_visible_to(user)).select_related("lead__owner"), pk=pk
     )
     stages = list(opportunity.pipeline.stages.order_by("order"))
     current = opportunity.stage
@@ -415,6 +420,7 @@ def opportunity_detail(request, pk):
             "tasks": list(
                 task_visible_to(user)
                 .filter(opportunity=opportunity)
+                .exclude(status=TaskStatus.CANCELLED)  # the list link shows them
                 .select_related("assignee", "opportunity")
                 .order_by("status", "due_at")[:30]
             ),
@@ -426,6 +432,8 @@ def opportunity_detail(request, pk):
             "won_stage": next((s for s in stages if s.kind == StageKind.WON), None),
             "overdue": opportunity.status == OpportunityStatus.OPEN
             and opportunity.close_date < timezone.localdate(),
+            "lead_visible": opportunity.lead_id is not None
+            and lead_visible_to(user).filter(pk=opportunity.lead_id).exists(),
             **_reopen_context(user, opportunity, stages),
             **process_context(user, opportunity),
         },

@@ -124,8 +124,9 @@ def test_it_keeps_links_an_activity_already_has(sales, people):
 def test_it_shows_carried_activities_on_the_deal_page_of_its_owner(sales, people):
     lead = sdr_lead(people)
     conversion = lead_convert(lead=lead, by=people.sdr, owner=people.ae)
-    html = signed_in(people.ae).get(f"/opportunities/{conversion.opportunity.pk}/")
-    assert "Budget confirmed" in html.content.decode()
+    html = signed_in(people.ae).get(f"/opportunities/{conversion.opportunity.pk}/").content
+    assert "Budget confirmed" in html.decode()
+    assert f'href="/leads/{lead.pk}/"' not in html.decode()  # the SDR's lead: no link into a 404
 
 
 def test_the_api_answers_with_what_the_sdr_may_see(api, sales, people):

@@ -20,6 +20,7 @@ from pipewise.pipeline.services import (
     REOPEN_GRACE_OVER,
     REOPEN_ORDER_PROGRESSED,
     WIN_NEEDS_CONFIRMATION,
+    WIN_ON_THE_DEAL_PAGE,
     opportunity_close_lost,
     opportunity_close_won,
     opportunity_move_stage,
@@ -290,3 +291,41 @@ def test_a_lost_deal_with_open_tasks_offers_to_close_them(sales, people):
     assert done.status_code == 302
     assert Opportunity.objects.get(pk=deal.pk).status == "lost"
     assert Task.objects.get(pk=sales.ae_task.pk).status == TaskStatus.OPEN  # box left unticked
+
+
+# --- every route: the board's move and the API's move follow the same rules ----------------------
+def test_the_board_cannot_win_past_stages_without_the_deal_page(sales, people):
+    deal = sales.ae_opp
+    response = signed_in(people.ae).post(
+        f"/opportunities/{deal.pk}/move/",
+        {"stage": outcome_stage(deal.pipeline, "won").pk, "version": deal.version},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 422
+    message = response.json()["message"]
+    assert message.startswith(WIN_NEEDS_CONFIRMATION) and message.endswith(WIN_ON_THE_DEAL_PAGE)
+    assert Opportunity.objects.get(pk=deal.pk).status == "open"
+
+
+def test_the_board_reopens_only_within_the_grace_period(sales, people):
+    closed = timezone.now() - datetime.timedelta(days=30)
+    won = opportunity_close_won(opportunity=sales.ae_opp, by=people.ae, at=closed)
+    response = signed_in(people.ae).post(
+        f"/opportunities/{won.pk}/move/",
+        {"stage": stage(won, "Closing").pk, "version": won.version},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["message"].startswith("You could reopen this deal until")
+    assert Opportunity.objects.get(pk=won.pk).status == "won"
+
+
+def test_the_api_move_into_won_needs_confirm_too(api, sales, people):
+    deal = sales.ae_opp
+    url = f"/api/v1/opportunities/{deal.pk}/move/"
+    won_stage = outcome_stage(deal.pipeline, "won").pk
+    refused = api.as_user(people.ae).post(url, {"stage": won_stage}, format="json")
+    assert refused.status_code == 400 and "confirm" in refused.json()
+    won = api.as_user(people.ae).post(url, {"stage": won_stage, "confirm": True}, format="json")
+    assert won.status_code == 200, won.content
+    assert Order.objects.filter(opportunity=deal).exists()
