@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, QuerySet, Sum
 
+from pipewise.activities.choices import OPEN_TASK_STATUSES
+from pipewise.activities.models import Task
 from pipewise.catalog.models import PriceList, Product
 from pipewise.core.money import PER_CENT
 from pipewise.org.choices import Role
@@ -135,6 +138,59 @@ def unmet_exit_criteria(opportunity: Opportunity, to_stage: Stage) -> list[str]:
         if parts:
             problems.append(f"Exit criteria of “{stage.name}”: {'; '.join(parts)}.")
     return problems
+
+
+@dataclass
+class ClosingConcerns:
+    """What closing a deal now would pass over: asked about before it is won or lost."""
+
+    skipped: list[Stage]
+    """Open stages after the furthest one the deal reached (winning jumps over them)."""
+    unmet: list[str]
+    """One sentence per stage left with unmet exit criteria."""
+    open_task_ids: list[int]
+    """The deal's open tasks: pre-sale work that closing leaves without a purpose."""
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.skipped or self.unmet)
+
+
+def closing_concerns(opportunity: Opportunity, to_stage: Stage) -> ClosingConcerns:
+    """What moving ``opportunity`` to the Won or Lost stage ``to_stage`` would skip or leave open.
+
+    Only winning skips stages: a deal may be lost in any stage.
+    """
+    skipped = []
+    if to_stage.kind == StageKind.WON and opportunity.status == StageKind.OPEN:
+        reached = max(opportunity.furthest_stage_order or 0, opportunity.stage.order)
+        skipped = list(
+            opportunity.pipeline.stages.filter(
+                kind=StageKind.OPEN, order__gt=reached, order__lt=to_stage.order
+            ).order_by("order")
+        )
+    return ClosingConcerns(
+        skipped=skipped,
+        unmet=unmet_exit_criteria(opportunity, to_stage),
+        open_task_ids=list(
+            Task.objects.filter(opportunity=opportunity, status__in=OPEN_TASK_STATUSES)
+            .order_by("id")
+            .values_list("pk", flat=True)
+        ),
+    )
+
+
+def stage_before_closing(opportunity: Opportunity) -> Stage:
+    """The open stage a closed deal was in when it was won or lost (its first stage if unknown)."""
+    closing = (
+        opportunity.stage_changes.filter(to_stage_id=opportunity.stage_id)
+        .select_related("from_stage")
+        .order_by("-changed_at", "-id")
+        .first()
+    )
+    if closing is not None and closing.from_stage and closing.from_stage.kind == StageKind.OPEN:
+        return closing.from_stage
+    return first_open_stage(opportunity.pipeline)
 
 
 def milestone_checklist(opportunity: Opportunity) -> list[dict]:
