@@ -165,10 +165,14 @@ def dashboard(request, slug: str):
     defaults = {Filter.OWNER: str(request.user.pk)} if board.own_records else {}
     errors = {}
     try:
-        selection = dashboards.read_selection(request.GET, defaults=defaults)
+        selection = dashboards.read_selection(
+            request.GET, default_preset=board.default_preset, defaults=defaults
+        )
     except ValidationError as exc:
         errors = exc.message_dict
-        selection = dashboards.read_selection({}, defaults=defaults)
+        selection = dashboards.read_selection(
+            {}, default_preset=board.default_preset, defaults=defaults
+        )
     page = dashboards.Page(request.user, selection)
     context = {
         "title": board.title,
