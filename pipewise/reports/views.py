@@ -17,7 +17,7 @@ from pipewise.reports.builder import ENTITIES, Definition, report_records, run_r
 from pipewise.reports.choices import Dimension, Filter, Unit
 from pipewise.reports.exports import CONTENT_TYPES
 from pipewise.reports.exports import render as render_export
-from pipewise.reports.forms import SavedReportForm
+from pipewise.reports.forms import SalesCostForm, SavedReportForm
 from pipewise.reports.kpis import registry
 from pipewise.reports.kpis.base import UnknownKpi
 from pipewise.reports.permissions import (
@@ -26,12 +26,16 @@ from pipewise.reports.permissions import (
     saved_report_visible_to,
 )
 from pipewise.reports.records import kpi_records
+from pipewise.reports.selectors import sales_cost_list
 from pipewise.reports.services import (
+    sales_cost_record,
     saved_report_create,
     saved_report_delete,
     saved_report_update,
 )
+from pipewise.web.access import configurer_required
 from pipewise.web.export import export_response
+from pipewise.web.forms import add_service_errors
 from pipewise.web.lists import keyset_page
 
 RECORD_SORTS = {"id": ("Newest", "id")}
@@ -341,5 +345,33 @@ def report_detail(request, pk: int):
             "chart": chart,
             "can_change": can_change_report(request.user, report),
             "exportable": bool(ENTITIES[report.entity].export_kind),
+        },
+    )
+
+
+@configurer_required
+def sales_costs(request):
+    """Sales ops and admins list and enter what selling cost per period: the divisor of
+    sales efficiency and the magic number."""
+    form = SalesCostForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cost = sales_cost_record(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Sales cost for {cost.period_start:%d %b %Y} – {cost.period_end:%d %b %Y} saved.",
+            )
+            return redirect("reports:sales_costs")
+    return render(
+        request,
+        "reports/sales_costs.html",
+        {
+            "section": "settings_sales_costs",
+            "title": "Sales costs",
+            "form": form,
+            "costs": sales_cost_list()[:500],
         },
     )
