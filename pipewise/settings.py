@@ -3,18 +3,24 @@
 Environment variables:
   DATABASE_URL   PostgreSQL (or SQLite) URL; default: SQLite file var/pipewise.sqlite3
   REDIS_URL      Redis for the background worker; default: SQLite-backed Huey under var/
-  SECRET_KEY     required when DEBUG is off
-  DEBUG          "1"/"true" for development (default on for local use)
+  SECRET_KEY     the signing key; with DEBUG off and none set, a random key kept in
+                 PIPEWISE_VAR/secret_key (set it on every host of a multi-host install)
+  DEBUG          "1"/"true" for development (default on for local use; `make run` sets 0)
   ALLOWED_HOSTS  comma-separated host names
-  EMAIL_URL      smtp://user:pass@host:port, or console:// (default)
+  EMAIL_URL      smtp://user:pass@host:port, console://, or file:///dir (default: one file
+                 per message under PIPEWISE_VAR/mail)
   HUEY_NAME      the worker queue's name (its key prefix in Redis; default "pipewise")
   PIPEWISE_BASE_URL  the address in links of notification emails
   PIPEWISE_VAR   directory for the SQLite database, worker queue and uploads (default ./var)
+  PIPEWISE_COMPANY_ADDRESS, PIPEWISE_COMPANY_TAX_ID, PIPEWISE_PAYMENT_TERMS,
+  PIPEWISE_TAX_RATE, PIPEWISE_LOCALE   the company on quotes (see docs/setup.md)
 """
 
 from __future__ import annotations
 
 import os
+import secrets
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -34,9 +40,28 @@ def env_flag(name: str, default: bool) -> bool:
 
 DEBUG = env_flag("DEBUG", True)
 _DEV_SECRET = "pipewise-local-development-only-not-for-production"
-SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET if DEBUG else "")
-if not SECRET_KEY:
-    raise RuntimeError("SECRET_KEY must be set when DEBUG is off.")
+
+
+def installation_secret(path: Path) -> str:
+    """This installation's own signing key: read from ``path``, or made and kept there
+    (readable by its owner only) the first time."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_urlsafe(50)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key)
+    return key
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY") or (
+    _DEV_SECRET if DEBUG else installation_secret(VAR_DIR / "secret_key")
+)
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
@@ -179,7 +204,9 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 
 # --- email ----------------------------------------------------------------
-_email = urlparse(os.environ.get("EMAIL_URL", "console://"))
+# Default: each mail a file under var/mail/ (the demo's digests land there, not on the
+# console); the same messages are in each person's in-app notifications.
+_email = urlparse(os.environ.get("EMAIL_URL") or "file://")
 if _email.scheme in {"smtp", "smtps", "submission"}:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = _email.hostname or "localhost"
@@ -190,8 +217,16 @@ if _email.scheme in {"smtp", "smtps", "submission"}:
     EMAIL_USE_TLS = _email.scheme == "submission"
 elif _email.scheme == "locmem":
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-else:
+elif _email.scheme == "console":
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+elif _email.scheme == "file":
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = Path(unquote(_email.path)) if _email.path else VAR_DIR / "mail"
+else:
+    raise RuntimeError(
+        f"EMAIL_URL {_email.scheme}:// is not supported: use smtp://, smtps://, "
+        "submission://, file://, console:// or locmem://."
+    )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "pipewise@localhost")
 # Where links in notification emails point (the address people open Pipewise at).
 PIPEWISE_BASE_URL = os.environ.get("PIPEWISE_BASE_URL", "http://127.0.0.1:8000")
@@ -276,3 +311,28 @@ PIPEWISE_CURRENCY = os.environ.get("PIPEWISE_CURRENCY", "EUR")
 # Days after a deal is won or lost during which its owner may reopen it (managers above the
 # owner, sales ops and admins may reopen it at any time).
 PIPEWISE_REOPEN_GRACE_DAYS = int(os.environ.get("PIPEWISE_REOPEN_GRACE_DAYS", "7"))
+# The company as customers see it on quotes (its name is Organisation settings'):
+# the address one line per "\n" or "|", the tax (VAT) id, the payment terms, the tax
+# rate in per cent added to the net amount, and the locale of numbers and dates.
+PIPEWISE_COMPANY_ADDRESS = [
+    line.strip()
+    for line in os.environ.get("PIPEWISE_COMPANY_ADDRESS", "")
+    .replace("\\n", "\n")
+    .replace("|", "\n")
+    .splitlines()
+    if line.strip()
+]
+PIPEWISE_COMPANY_TAX_ID = os.environ.get("PIPEWISE_COMPANY_TAX_ID", "")
+PIPEWISE_PAYMENT_TERMS = os.environ.get(
+    "PIPEWISE_PAYMENT_TERMS", "Payment within 30 days of the invoice date, without deduction."
+)
+try:
+    PIPEWISE_TAX_RATE = Decimal(os.environ.get("PIPEWISE_TAX_RATE", "19"))
+except InvalidOperation:
+    raise RuntimeError(
+        "PIPEWISE_TAX_RATE must be a percentage such as 19 or 7.7, not "
+        f"{os.environ['PIPEWISE_TAX_RATE']!r}."
+    ) from None
+if not 0 <= PIPEWISE_TAX_RATE < 100:
+    raise RuntimeError(f"PIPEWISE_TAX_RATE must be between 0 and 100, not {PIPEWISE_TAX_RATE}.")
+PIPEWISE_LOCALE = os.environ.get("PIPEWISE_LOCALE", LANGUAGE_CODE)

@@ -89,11 +89,22 @@ class KpiGroupSerializer(serializers.Serializer):
     value = KpiValueField()
 
 
+class KpiUndefinedSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why the value is null, in a sentence for people.")
+    fix_url = serializers.CharField(
+        allow_null=True, help_text="The page where the missing input is entered, if any."
+    )
+    fix_label = serializers.CharField(help_text="That page's name (empty without a page).")
+
+
 class KpiResultSerializer(serializers.Serializer):
     key = serializers.CharField()
     unit = serializers.ChoiceField(choices=Unit.choices)
     value = KpiValueField()
     groups = KpiGroupSerializer(many=True)
+    undefined = KpiUndefinedSerializer(
+        allow_null=True, help_text="Set when value is null: why, and where to fix it."
+    )
 
     def to_representation(self, result: KpiResult):
         return {
@@ -104,6 +115,7 @@ class KpiResultSerializer(serializers.Serializer):
                 {"group": group.group, "value": render_value(result.unit, group.value)}
                 for group in result.groups
             ],
+            "undefined": result.undefined.as_dict() if result.undefined else None,
         }
 
 
@@ -125,6 +137,7 @@ class KpiDefinitionSerializer(serializers.Serializer):
     filters = serializers.ListField(child=serializers.ChoiceField(choices=Filter.choices))
     inputs = KpiInputSerializer(many=True, help_text="Numbers the caller supplies (targets).")
     edge_cases = serializers.CharField()
+    undefined_reason = serializers.CharField(help_text="What a null value is explained with.")
     company_level = serializers.BooleanField(
         help_text="Company figure: only admins, sales ops and executives may compute it."
     )

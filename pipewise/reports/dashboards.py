@@ -35,7 +35,7 @@ from pipewise.planning.periods import containing, month_end, month_index, month_
 from pipewise.planning.permissions import target_visible_to
 from pipewise.planning.selectors import only_dimension
 from pipewise.reports.choices import Dimension, Filter, Unit
-from pipewise.reports.kpis import KpiResult, registry
+from pipewise.reports.kpis import KpiResult, Undefined, registry
 from pipewise.reports.kpis.base import AggregateKpi, divide, rounded
 from pipewise.reports.periods import parse_day
 
@@ -624,7 +624,8 @@ class Number:
     value: Any
     url: str | None = None
     problem: str = ""
-    edge_cases: str = ""
+    # Why the value is null, in a sentence, with the page where the missing input is entered.
+    undefined: Undefined | None = None
 
 
 class Page:
@@ -693,7 +694,7 @@ class Page:
             result.unit,
             result.value,
             url=drill_url(kpi_key, self.selection, self.lookups),
-            edge_cases=kpi.edge_cases,
+            undefined=result.undefined,
         )
 
     def groups(self, kpi_key: str, group_by: str) -> list[dict] | str:

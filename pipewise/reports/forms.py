@@ -324,3 +324,23 @@ class SavedReportForm(forms.Form):
         for index, measure in enumerate(report.measures[:MAX_MEASURES]):
             initial[f"measure_{index}"] = measure_key(measure)
         return initial
+
+
+class SalesCostForm(forms.Form):
+    """One period's sales cost, as sales ops enter it (the service checks the rest)."""
+
+    period_start = forms.DateField(
+        label="From", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    period_end = forms.DateField(
+        label="To",
+        help_text="Last day of the period (inclusive).",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    amount = forms.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        min_value=0,
+        help_text="Sales and marketing cost of the period: salaries, commissions, travel, ads.",
+    )
+    note = forms.CharField(max_length=200, required=False)

@@ -131,6 +131,11 @@ def territory_ids_within(territory: str | int) -> frozenset[int]:
     return territory_and_descendant_ids(start)
 
 
+def sales_cost_list() -> QuerySet[SalesCost]:
+    """Every entered sales cost, the latest period first (what the Sales costs page lists)."""
+    return SalesCost.objects.order_by("-period_start", "-id")
+
+
 def sales_cost_in(period: Period) -> Decimal:
     """What selling cost in ``period``: entered costs, a cost spanning the period's edge
     counted for the share of its days that fall inside. All time: every cost."""

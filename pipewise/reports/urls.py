@@ -10,6 +10,7 @@ urlpatterns = [
     path("dashboards/", views.dashboard_index, name="dashboards"),
     path("dashboards/records/", views.kpi_record_list, name="records"),
     path("dashboards/<slug:slug>/", views.dashboard, name="dashboard"),
+    path("sales-costs/", views.sales_costs, name="sales_costs"),
     path("reports/", views.report_list, name="report_list"),
     path("reports/new/", views.report_create, name="report_create"),
     path("reports/filter-row/", views.report_filter_row, name="filter_row"),

@@ -26,7 +26,7 @@ from pipewise.reports.builder import (
 from pipewise.reports.choices import ChartType, Dimension, Filter, Measure, Unit
 from pipewise.reports.exports import CONTENT_TYPES, records_csv, records_xlsx
 from pipewise.reports.exports import render as render_export
-from pipewise.reports.forms import MAX_FILTER_ROWS, SavedReportForm
+from pipewise.reports.forms import MAX_FILTER_ROWS, SalesCostForm, SavedReportForm
 from pipewise.reports.kpis import registry
 from pipewise.reports.kpis.base import UnknownKpi
 from pipewise.reports.permissions import (
@@ -35,12 +35,16 @@ from pipewise.reports.permissions import (
     saved_report_visible_to,
 )
 from pipewise.reports.records import kpi_records
+from pipewise.reports.selectors import sales_cost_list
 from pipewise.reports.services import (
+    sales_cost_record,
     saved_report_create,
     saved_report_delete,
     saved_report_update,
 )
+from pipewise.web.access import configurer_required
 from pipewise.web.export import XLSX_ROW_LIMIT, XLSX_TOO_BIG
+from pipewise.web.forms import add_service_errors
 from pipewise.web.lists import keyset_page
 from pipewise.web.templatetags.pipewise import money_symbol
 
@@ -453,5 +457,33 @@ def report_detail(request, pk: int):
             "table": report_table(result) if result is not None else None,
             "description": describe_report(report),
             "can_change": can_change_report(request.user, report),
+        },
+    )
+
+
+@configurer_required
+def sales_costs(request):
+    """Sales ops and admins list and enter what selling cost per period: the divisor of
+    sales efficiency and the magic number."""
+    form = SalesCostForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cost = sales_cost_record(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Sales cost for {cost.period_start:%d %b %Y} – {cost.period_end:%d %b %Y} saved.",
+            )
+            return redirect("reports:sales_costs")
+    return render(
+        request,
+        "reports/sales_costs.html",
+        {
+            "section": "settings_sales_costs",
+            "title": "Sales costs",
+            "form": form,
+            "costs": sales_cost_list()[:500],
         },
     )

@@ -23,7 +23,7 @@ from pipewise.activities.services import notification_preferences_save, task_cre
 from pipewise.activities.tasks import scan_reminders, send_notification_emails
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-WAIT_SECONDS = 90  # generous: a busy machine starts two Django processes slowly; the loop ends early
+WAIT_SECONDS = 90  # a busy machine starts two Django processes slowly; the loop ends early
 
 
 @pytest.fixture

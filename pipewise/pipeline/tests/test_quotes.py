@@ -14,6 +14,7 @@ from pipewise.activities.choices import NotificationKind
 from pipewise.activities.models import Notification, Task
 from pipewise.activities.services import notification_send_emails
 from pipewise.catalog.models import PriceList, PriceListItem, Product
+from pipewise.customers.models import Account
 from pipewise.pipeline.choices import DiscountApprovalStatus
 from pipewise.pipeline.models import DiscountApproval, Order, Quote
 from pipewise.pipeline.selectors import default_pipeline, discount_status
@@ -180,23 +181,78 @@ def test_raising_the_discount_beyond_an_approval_needs_a_new_one(sales, people, 
 def pdf_text(quote: Quote) -> str:
     with quote.pdf.open("rb") as handle:
         reader = PdfReader(io.BytesIO(handle.read()))
-    return "\n".join(page.extract_text() for page in reader.pages)
+    # Cells come out one per line: read the words in order, as a person would.
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
-def test_it_renders_a_versioned_quote_pdf(sales, people, products, settings, tmp_path):
+@pytest.fixture
+def company(settings, tmp_path):
+    """The company as a customer sees it on quotes, and a place for the PDFs."""
     settings.MEDIA_ROOT = tmp_path
+    settings.PIPEWISE_COMPANY_ADDRESS = ["Leopoldstraße 12", "80802 München", "Germany"]
+    settings.PIPEWISE_COMPANY_TAX_ID = "DE123456789"
+    settings.PIPEWISE_PAYMENT_TERMS = "Payment within 14 days of the invoice date."
+    settings.PIPEWISE_TAX_RATE = Decimal("19")
+    settings.PIPEWISE_LOCALE = "en-gb"
+    return settings
+
+
+def with_address(sales):
+    Account.objects.filter(pk=sales.ae_opp.account_id).update(
+        street="Industriestraße 4", postcode="86150", city="Augsburg"
+    )
+
+
+def test_it_renders_a_versioned_quote_pdf(sales, people, products, company):
     opp = with_lines(sales, people, products, discount="10")
     first = quote_create(opportunity=opp, by=people.ae)
     second = quote_create(opportunity=opp, by=people.ae)
     assert (first.version, second.version) == (1, 2)
     assert first.amount == Decimal("14800.00")  # 10 × 1200 × 0.9 + 4000
     text = pdf_text(second)
-    assert f"Quote Q-{opp.pk:06d}-2 (version 2)" in text
+    assert f"Quote Q-{opp.pk:06d}-2" in text and "Version 2" in text
     assert "Alpen Maschinenbau GmbH" in text
     assert "Pipewise seat" in text and "Onboarding & <training>" in text
     assert "10.00 %" in text
-    assert "EUR 14800.00" in text
-    assert f"Valid until: {second.valid_until:%Y-%m-%d}" in text
+
+
+def test_it_gives_the_customer_both_parties_validity_terms_and_tax(
+    sales, people, products, company
+):
+    with_address(sales)
+    opp = with_lines(sales, people, products, discount="10")
+    quote = quote_create(opportunity=opp, by=people.ae)
+    text = pdf_text(quote)
+    # Who sells, with address and tax id; to whom, with address and the contact.
+    for seller_line in ("Leopoldstraße 12", "80802 München", "Tax ID: DE123456789"):
+        assert seller_line in text
+    for customer_line in ("Industriestraße 4", "86150 Augsburg", "Attn: Eva Huber"):
+        assert customer_line in text
+    assert "eva.huber@alpen.de" in text
+    # Net, 19 % tax on it, and the total to pay, in the company's number format.
+    assert "Net 14,800.00 EUR" in text
+    assert "Tax 19 % 2,812.00 EUR" in text
+    assert "Total 17,612.00 EUR" in text
+    assert "1,200.00 EUR" in text  # the seat's unit price
+    valid = quote.valid_until
+    assert f"Valid until {valid.day} {valid:%b} {valid.year}" in text  # en-gb: 3 Jan 2027
+    assert "Payment terms: Payment within 14 days of the invoice date." in text
+
+
+def test_it_writes_numbers_and_dates_in_the_company_locale(sales, people, products, company):
+    company.PIPEWISE_LOCALE = "de"
+    company.PIPEWISE_TAX_RATE = Decimal("7.7")
+    opp = with_lines(sales, people, products, discount="10")
+    quote = quote_create(opportunity=opp, by=people.ae)
+    text = pdf_text(quote)
+    assert "Net 14.800,00 EUR" in text
+    assert "Tax 7,7 % 1.139,60 EUR" in text  # 14 800 × 7.7 % = 1 139.60
+    assert "Total 15.939,60 EUR" in text
+    assert "1.200,00 EUR" in text and "10,00 %" in text
+    months = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
+              "September", "Oktober", "November", "Dezember"]  # fmt: skip
+    valid = quote.valid_until
+    assert f"Valid until {valid.day}. {months[valid.month - 1]} {valid.year}" in text
 
 
 def test_a_quote_needs_line_items(sales, people):

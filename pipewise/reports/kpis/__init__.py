@@ -23,6 +23,14 @@ from pipewise.reports.kpis import planning_metrics  # noqa: F401
 from pipewise.reports.kpis import orders  # noqa: F401
 
 # isort: on
-from pipewise.reports.kpis.base import Group, Kpi, KpiInput, KpiResult, UnknownKpi, registry
+from pipewise.reports.kpis.base import (
+    Group,
+    Kpi,
+    KpiInput,
+    KpiResult,
+    Undefined,
+    UnknownKpi,
+    registry,
+)
 
-__all__ = ["Group", "Kpi", "KpiInput", "KpiResult", "UnknownKpi", "registry"]
+__all__ = ["Group", "Kpi", "KpiInput", "KpiResult", "Undefined", "UnknownKpi", "registry"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Count, Min, Sum
-from django.utils import timezone
+from django.utils.formats import date_format
 
 from pipewise.reports.choices import Dimension, Filter, Unit
 from pipewise.reports.kpis.base import (
@@ -13,16 +13,24 @@ from pipewise.reports.kpis.base import (
     Group,
     Kpi,
     Rollup,
+    Undefined,
     divide,
     grouped,
     register,
 )
 from pipewise.reports.kpis.subjects import ACTIVITIES, ACTIVITY_DAYS, REPS
+from pipewise.reports.periods import Period
 
 ACTIVITY_PERIOD = (
     "from/to select activities by the day they happened (occurred_at); month groups by the "
     "same date."
 )
+NOT_STARTED = "This period has not started yet: it starts on {start}."
+NO_REPS = (
+    "No one with a selling role (SDR, account executive, customer success, partner manager) "
+    "is in this selection, so there is no rate per rep."
+)
+NO_ACTIVITIES = "No activities have been logged yet, so there is no rate per rep."
 
 
 @register
@@ -81,38 +89,50 @@ class ActivitiesPerRepPerWeek(Kpi):
         "number of weeks in the period. Reps are the active people holding a selling role "
         "(SDR, account executive, customer success, partner manager) whose records you see."
     )
-    formula = "activities owned by reps ÷ reps ÷ (days in the period ÷ 7)"
+    formula = "activities owned by reps ÷ reps ÷ (days of the period elapsed so far ÷ 7)"
     period_rule = (
-        "from/to give the weeks (days ÷ 7); without 'from' the period starts on the day of the "
-        "first activity, without 'to' it ends today."
+        "from/to give the weeks, counted up to today: a period still running is divided by "
+        "the days elapsed (from its start to today), not by its whole length, and activities "
+        "dated after today are not counted yet. Without 'from' the period starts on the day "
+        "of the first activity, without 'to' it ends today."
     )
     edge_cases = (
-        "No reps, or no dates and no activities: null. Reps with no activities count (as 0). "
-        "Activities of people without a selling role (e.g. managers) are left out. Filter by "
-        "activity_type for calls (or meetings …) per rep per week."
+        "A period that starts after today: null (it has not started). No reps, or no dates "
+        "and no activities: null. Reps with no activities count (as 0). Activities of people "
+        "without a selling role (e.g. managers) are left out. Filter by activity_type for "
+        "calls (or meetings …) per rep per week."
     )
+    undefined_reason = NO_ACTIVITIES
     filters = (Filter.OWNER, Filter.TEAM, Filter.ACTIVITY_TYPE)
     dimensions = (Dimension.OWNER, Dimension.TEAM)
     max_dimensions = 1
 
     def evaluate(self, query):
+        start, end = query.period.start, elapsed_end(query.period, query.today)
+        if start is not None and start > end:
+            return Undefined(NOT_STARTED.format(start=date_format(start))), []
         people = {k: v for k, v in query.filters.items() if k in (Filter.OWNER, Filter.TEAM)}
         reps = REPS.records(query.user, people)
         # The reps as a list of ids (one small query): a sub-select here kept PostgreSQL
         # from reading the activities by the (owner, occurred_at) index (4.6 s → 1.3 s at
         # 5M activities).
         rep_ids = list(reps.order_by().values_list("pk", flat=True))
-        # Counted from the daily counts per owner and type (activities.daily).
+        if not rep_ids:
+            return Undefined(NO_REPS), []
+        # Counted from the daily counts per owner and type (activities.daily), up to today.
         activities = (
             ACTIVITY_DAYS.records(query.user, query.filters)
-            .filter(query.period.q("day", on_dates=True))
+            .filter(Period(start, end).q("day", on_dates=True))
             .filter(owner__in=rep_ids)
         )
         measures = {"activities": Sum("count")}
-        if query.period.start is None:  # only then does the first activity start the period
+        if start is None:  # only then does the first activity start the period
             measures["first"] = Min("day")
         totals = activities.order_by().aggregate(**measures)
-        weeks = self.weeks(query, totals.get("first"))
+        start = start or totals.get("first")
+        if start is None:
+            return Undefined(NO_ACTIVITIES), []
+        weeks = divide((end - start).days + 1, 7)
         value = divide(divide(totals["activities"] or 0, len(rep_ids)), weeks)
         if not query.group_by:
             return value, []
@@ -128,11 +148,7 @@ class ActivitiesPerRepPerWeek(Kpi):
             )
         ]
 
-    def weeks(self, query, first_day: datetime.date | None):
-        start = query.period.start
-        if start is None and first_day is not None:
-            start = first_day
-        if start is None:
-            return None
-        end = query.period.end or timezone.localdate()
-        return divide((end - start).days + 1, 7)
+
+def elapsed_end(period: Period, today: datetime.date) -> datetime.date:
+    """The last day of ``period`` that has happened: its end, or today while it runs."""
+    return today if period.end is None else min(period.end, today)

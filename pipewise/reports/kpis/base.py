@@ -17,6 +17,7 @@ Dashboards, the API, exports and planning's target actuals all call
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -24,6 +25,8 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
 
 from pipewise.org.models import User
 from pipewise.reports.choices import (
@@ -53,6 +56,8 @@ NO_SUCH_ID = "No record has the id {value}."
 INPUT_LIMIT = Decimal("1e15")
 INPUT_PLACES = Decimal("0.0001")
 LARGEST_ID = 2**63 - 1
+# What a KPI says when its value is null and it names no more precise reason.
+NOT_COMPUTABLE = "{kpi} cannot be computed for this selection: there is nothing to divide by."
 COMPANY_LEVEL = (
     "{kpi} compares company revenue with company cost: only roles that see every record "
     "(administrators, sales operations, executives) can compute it."
@@ -73,11 +78,34 @@ class KpiInput:
 
 
 @dataclass(frozen=True)
+class Undefined:
+    """Why a KPI has no value for a question, said for people: a sentence, and (when a
+    missing input is the cause) the page where that input is entered.
+
+    ``fix`` is a URL name; ``link`` is its path. Dashboards, the API and exports show
+    ``reason`` (and the link), never the KPI's internal edge-case notes.
+    """
+
+    reason: str
+    fix: str = ""
+    fix_label: str = ""
+
+    @property
+    def link(self) -> str:
+        return reverse(self.fix) if self.fix else ""
+
+    def as_dict(self) -> dict:
+        return {"reason": self.reason, "fix_url": self.link or None, "fix_label": self.fix_label}
+
+
+@dataclass(frozen=True)
 class KpiQuery:
-    """One checked question to a KPI: who asks, for which period, grouped and narrowed how."""
+    """One checked question to a KPI: who asks, for which period, grouped and narrowed how;
+    ``today`` is the clock (the company's date now, or the one a caller injects)."""
 
     user: User
     period: Period
+    today: datetime.date
     group_by: tuple[str, ...] = ()
     filters: Mapping[str, Any] = field(default_factory=dict)
     inputs: Mapping[str, Decimal] = field(default_factory=dict)
@@ -96,12 +124,14 @@ class Group:
 
 @dataclass(frozen=True)
 class KpiResult:
-    """A KPI's answer: the value over all records asked for, and one value per group."""
+    """A KPI's answer: the value over all records asked for, and one value per group;
+    ``undefined`` says why, when the value asked for is null."""
 
     key: str
     unit: str
     value: Any
     groups: list[Group] = field(default_factory=list)
+    undefined: Undefined | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -109,6 +139,7 @@ class KpiResult:
             "unit": self.unit,
             "value": self.value,
             "groups": [{"group": g.group, "value": g.value} for g in self.groups],
+            "undefined": self.undefined.as_dict() if self.undefined else None,
         }
 
 
@@ -136,7 +167,7 @@ def as_decimal(number) -> Decimal:
 def rounded(unit: str, value):
     """A KPI value as it is reported: counts as integers, the rest as Decimal rounded half
     up to the unit's places (cents for money, 4 places for ratios)."""
-    if value is None:
+    if value is None or isinstance(value, Undefined):
         return None
     if unit == Unit.COUNT:
         return int(value)
@@ -154,6 +185,9 @@ class Kpi:
     formula: ClassVar[str]
     period_rule: ClassVar[str]
     edge_cases: ClassVar[str] = ""
+    # The sentence shown when the value is null ({kpi} = the name); ``evaluate`` may
+    # instead return an ``Undefined`` naming a more precise reason.
+    undefined_reason: ClassVar[str] = NOT_COMPUTABLE
     dimensions: ClassVar[tuple[str, ...]] = ()
     filters: ClassVar[tuple[str, ...]] = ()
     inputs: ClassVar[tuple[KpiInput, ...]] = ()
@@ -174,23 +208,33 @@ class Kpi:
         filters: Mapping[str, Any] | None = None,
         inputs: Mapping[str, Any] | None = None,
         with_total: bool = True,
+        today: datetime.date | None = None,
     ) -> KpiResult:
         """The KPI over the records ``user`` may see, from ``start`` to ``end`` (dates,
         inclusive; None = unbounded), optionally per group; raises ``ValidationError``
         naming the bad argument. ``with_total=False`` (grouped questions whose total is
         not read, e.g. a dashboard's per-person table) lets a KPI over one kind of record
-        skip its total query; ``value`` is then None for those KPIs."""
+        skip its total query; ``value`` is then None for those KPIs. ``today`` injects the
+        clock (default: the company's date now). A null value comes with ``undefined``,
+        the reason in a sentence."""
         query = self.prepare(
             user=user, start=start, end=end, group_by=group_by, filters=filters, inputs=inputs
         )
+        query = replace(query, today=today or query.today)
         if not with_total and query.group_by:
             query = replace(query, with_total=False)
         value, groups = self.evaluate(query)
+        undefined = None
+        if isinstance(value, Undefined):
+            undefined = value
+        elif value is None and query.with_total:
+            undefined = Undefined(self.undefined_reason.format(kpi=self.name))
         return KpiResult(
             key=self.key,
             unit=str(self.unit),
             value=rounded(self.unit, value),
             groups=[Group(g.group, rounded(self.unit, g.value)) for g in groups],
+            undefined=undefined,
         )
 
     def evaluate(self, query: KpiQuery) -> tuple[Any, list[Group]]:
@@ -206,6 +250,7 @@ class Kpi:
         return KpiQuery(
             user=user,
             period=period,
+            today=timezone.localdate(),
             group_by=self._checked_dimensions(group_by),
             filters=self._checked_filters(filters or {}),
             inputs=self._checked_inputs(inputs or {}),
@@ -300,6 +345,7 @@ class Kpi:
                 {"name": i.name, "help": i.help, "required": i.required} for i in self.inputs
             ],
             "edge_cases": self.edge_cases,
+            "undefined_reason": self.undefined_reason.format(kpi=self.name),
             "company_level": self.company_level,
         }
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.utils.formats import date_format
+
 from pipewise.reports.choices import Unit
-from pipewise.reports.kpis.base import divide, register
+from pipewise.reports.kpis.base import Undefined, divide, register
 from pipewise.reports.kpis.composite import CompositeKpi
 from pipewise.reports.kpis.sales import CLOSED_PERIOD
 from pipewise.reports.selectors import sales_cost_in
@@ -13,6 +15,16 @@ COST_RULE = (
     "expenses); a cost whose period straddles the asked period counts for the share of its "
     "days inside it. Company figures: only administrators, sales ops and executives may ask."
 )
+NO_COST = "No sales cost is entered for {period} — enter it under Sales costs."
+THIS_PERIOD = "this period"
+PREVIOUS_PERIOD = "the previous period ({start} – {end})"
+
+
+def no_cost(period_text: str) -> Undefined:
+    """The reason an efficiency KPI is null: no cost entered, and where to enter it."""
+    return Undefined(
+        NO_COST.format(period=period_text), fix="reports:sales_costs", fix_label="Sales costs"
+    )
 
 
 @register
@@ -27,12 +39,13 @@ class SalesEfficiency(CompositeKpi):
     formula = "won_revenue ÷ sales cost × 100"
     period_rule = f"{CLOSED_PERIOD} The cost is the sales cost of the same period."
     edge_cases = f"No cost entered for the period (cost 0): null. {COST_RULE}"
+    undefined_reason = NO_COST.format(period=THIS_PERIOD)
     company_level = True
     parts = {"revenue": "won_revenue"}
 
     def combine(self, values, query):
         ratio = divide(values["revenue"], sales_cost_in(query.period))
-        return None if ratio is None else ratio * 100
+        return no_cost(THIS_PERIOD) if ratio is None else ratio * 100
 
 
 @register
@@ -59,10 +72,16 @@ class MagicNumber(CompositeKpi):
         f"No cost in the previous period: null. New revenue is all won revenue (Pipewise does "
         f"not yet tell new business from renewals). {COST_RULE}"
     )
+    undefined_reason = NO_COST.format(period="the previous period")
     needs_period = True
     company_level = True
     parts = {"revenue": "won_revenue"}
 
     def combine(self, values, query):
         annualised = values["revenue"] * query.period.per_year()
-        return divide(annualised, sales_cost_in(query.period.previous()))
+        previous = query.period.previous()
+        ratio = divide(annualised, sales_cost_in(previous))
+        if ratio is None:
+            days = {"start": date_format(previous.start), "end": date_format(previous.end)}
+            return no_cost(PREVIOUS_PERIOD.format(**days))
+        return ratio

@@ -67,6 +67,7 @@ class LeadConversionRate(LeadKpi):
         "No leads: null. A cohort rate: recent periods rise as their leads are still being "
         "worked. Conversion time does not matter, only whether the lead was converted."
     )
+    undefined_reason = "No leads were created in this period, so there is no conversion rate."
 
     def aggregates(self, query):
         return {
@@ -95,6 +96,9 @@ class LeadResponseTime(LeadKpi):
         "Leads with no activity yet are left out (not counted as 0 or as infinite); no lead "
         "answered: null. Only activities at or after the lead's creation count; status "
         "changes are not responses."
+    )
+    undefined_reason = (
+        "No lead created in this period has a call, e-mail or meeting logged on it yet."
     )
 
     def scope(self, rows, query):

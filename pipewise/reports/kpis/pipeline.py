@@ -149,6 +149,9 @@ class PipelineCoverage(CompositeKpi):
         ),
     )
     edge_cases = "Remaining target 0 or negative (target already met): null."
+    undefined_reason = (
+        "The target still to be won is 0 or less (the target is met), so coverage does not apply."
+    )
     parts = {"pipeline": "pipeline_value"}
 
     def combine(self, values, query):
@@ -187,6 +190,10 @@ class PipelineVelocity(CompositeKpi):
     edge_cases = (
         "Null when the period has no closed deal, no won deal, or a cycle of 0 days. A group "
         "with closed deals but none open has velocity 0."
+    )
+    undefined_reason = (
+        "No deal was won in this period (or none took any time to win), so the pipeline has "
+        "no velocity yet."
     )
     parts = {
         "open": "open_deal_count",
@@ -271,6 +278,7 @@ class FunnelConversion(FunnelKpi):
         "won ÷ deals created"
     )
     edge_cases = f"{FUNNEL_RULE} A stage nobody reached gives its step null."
+    undefined_reason = "No deal was created in this period, so there is no funnel to follow."
 
     def evaluate(self, query):
         cohort, won, reached = self.reached(query)

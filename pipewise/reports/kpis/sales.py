@@ -14,6 +14,7 @@ from pipewise.reports.kpis.base import (
     KpiInput,
     ProductLineSplit,
     Rollup,
+    Undefined,
     divide,
     register,
 )
@@ -57,6 +58,7 @@ BY_PRODUCT_LINE = (
 # The running totals' rows of closed deals and of won deals (their stage's kind).
 CLOSED_TOTALS = Q(closed_on__isnull=False)
 WON_TOTALS = CLOSED_TOTALS & Q(stage__kind=StageKind.WON)
+NO_TARGET = "The target for this period is 0 or less — set it under Targets."
 
 
 def closed_totals(condition: Q, **aggregates) -> Rollup:
@@ -148,6 +150,7 @@ class AverageDealSize(WonDealKpi):
     definition = "The average amount of the deals won in the period."
     formula = "Σ amount of won deals ÷ number of won deals (closed_at in the period)"
     edge_cases = f"Nothing won: null. {REOPENED}"
+    undefined_reason = "No deal was won in this period, so there is no average deal size."
 
     rollup = closed_totals(WON_TOTALS, won_amount=Sum("amount"), won_deals=Sum("count"))
 
@@ -169,6 +172,9 @@ class WinRate(ClosedDealKpi):
     definition = "Of the deals closed in the period, the share that was won."
     formula = "won deals ÷ (won + lost deals), closed_at in the period"
     edge_cases = f"No deal closed: null (not 0). {REOPENED}"
+    undefined_reason = (
+        "No deal was closed (won or lost) in this period, so there is no win rate yet."
+    )
 
     rollup = closed_totals(
         CLOSED_TOTALS,
@@ -194,6 +200,10 @@ class WinRateByValue(ClosedDealKpi):
     definition = "Of the amount of the deals closed in the period, the share that was won."
     formula = "Σ amount of won deals ÷ Σ amount of won and lost deals, closed_at in the period"
     edge_cases = f"No deal closed, or all closed deals have amount 0: null. {REOPENED}"
+    undefined_reason = (
+        "No deal with an amount was closed (won or lost) in this period, so there is no win "
+        "rate by value yet."
+    )
 
     rollup = closed_totals(
         CLOSED_TOTALS,
@@ -224,6 +234,7 @@ class SalesCycleLength(WonDealKpi):
     )
     formula = "Σ (closed_at − created_at) of won deals ÷ number of won deals, in days"
     edge_cases = f"Nothing won: null. {REOPENED} Fractions of a day count (36 hours = 1.5 days)."
+    undefined_reason = "No deal was won in this period, so there is no sales cycle to measure."
 
     def aggregates(self, query):
         return {
@@ -252,6 +263,9 @@ class AverageDiscount(AggregateKpi):
     edge_cases = (
         f"No line items on won deals (or all priced 0): null. {REOPENED} Deals without line "
         "items carry no discount information and are left out."
+    )
+    undefined_reason = (
+        "No deal won in this period has priced line items, so there is no discount to measure."
     )
     subject = LINE_ITEMS
     date_field = "opportunity__closed_at"
@@ -293,8 +307,11 @@ class QuotaAttainment(CompositeKpi):
         "Target 0 or negative: null. Above 1 when the target is beaten. Won revenue as in "
         "won_revenue (re-opened deals do not count)."
     )
+    undefined_reason = NO_TARGET
     parts = {"won": "won_revenue"}
 
     def combine(self, values, query):
         target = query.inputs["target"]
-        return divide(values["won"], target) if target > 0 else None
+        if target <= 0:
+            return Undefined(NO_TARGET, fix="planning:targets", fix_label="Targets")
+        return divide(values["won"], target)

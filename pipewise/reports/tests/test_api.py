@@ -53,6 +53,7 @@ def test_it_computes_a_kpi_for_the_signed_in_user_with_money_as_strings(api, peo
         "unit": "currency",
         "value": "1200.50",
         "groups": [{"group": "2025-02", "value": "1200.50"}],
+        "undefined": None,
     }
     other = api.as_user(people.other_ae).get(URL + "won_revenue/")
     assert other.json()["value"] == "0.00"

@@ -111,12 +111,18 @@ def test_activities_per_rep_per_week_divides_by_reps_and_weeks(people, ledger):
     assert expect.groups_of(result)["partner"] == 0  # a rep who logged nothing counts
 
 
-def test_activities_per_rep_per_week_counts_a_team_and_a_type(people):
-    account = account_create(by=people.ae, name="Rate GmbH", territory=people.bavaria)
-    monday = datetime.datetime(2025, 3, 3, 9, tzinfo=datetime.UTC)
-    for day in range(10):
-        when = monday + datetime.timedelta(days=day)
+def daily_calls(people, account_name, first, days):
+    """The AE calls once a day for ``days`` days from ``first``; returns the account."""
+    account = account_create(by=people.ae, name=account_name, territory=people.bavaria)
+    for day in range(days):
+        when = first + datetime.timedelta(days=day)
         activity_log(by=people.ae, type="call", subject="Call", account=account, occurred_at=when)
+    return account
+
+
+def test_activities_per_rep_per_week_counts_a_team_and_a_type(people):
+    monday = datetime.datetime(2025, 3, 3, 9, tzinfo=datetime.UTC)
+    account = daily_calls(people, "Rate GmbH", monday, 10)
     activity_log(by=people.sdr, type="email", subject="Mail", account=account, occurred_at=monday)
     activity_log(
         by=people.manager, type="call", subject="Mine", account=account, occurred_at=monday
@@ -133,3 +139,49 @@ def test_activities_per_rep_per_week_counts_a_team_and_a_type(people):
         **two_weeks,
     )
     assert calls.value == Decimal("2.50")
+
+
+Q1_2025 = {"start": datetime.date(2025, 1, 1), "end": datetime.date(2025, 3, 31)}
+
+
+def test_it_divides_activities_per_rep_by_the_weeks_elapsed_not_the_whole_quarter(people):
+    january = datetime.datetime(2025, 1, 6, 9, tzinfo=datetime.UTC)
+    account = daily_calls(people, "Elapsed AG", january, 12)
+    # Planned for later in the quarter: not done yet on the day asked, so not counted.
+    later = datetime.datetime(2025, 3, 20, 9, tzinfo=datetime.UTC)
+    activity_log(by=people.sdr, type="meeting", subject="Later", account=account, occurred_at=later)
+    # 11 February: 42 days (6 weeks) of the quarter have elapsed.
+    today = datetime.date(2025, 2, 11)
+    result = compute("activities_per_rep_per_week", people, "manager", today=today, **Q1_2025)
+    assert result.value == Decimal("1.00")  # 12 activities ÷ 2 reps ÷ 6 weeks
+    assert result.undefined is None
+    owners = compute(
+        "activities_per_rep_per_week",
+        people,
+        "manager",
+        group_by="owner",
+        today=today,
+        **Q1_2025,
+    )
+    assert expect.groups_of(owners) == {"ae": Decimal("2.00"), "sdr": Decimal("0.00")}
+    # Once the quarter is over it is divided by all its 90 days.
+    after = compute(
+        "activities_per_rep_per_week",
+        people,
+        "manager",
+        today=datetime.date(2025, 6, 1),
+        **Q1_2025,
+    )
+    assert after.value == (Decimal(13) / 2 / (Decimal(90) / 7)).quantize(Decimal("0.01"))
+
+
+def test_it_says_a_future_period_has_not_started_instead_of_a_rate(people):
+    result = compute(
+        "activities_per_rep_per_week",
+        people,
+        "manager",
+        today=datetime.date(2024, 12, 15),
+        **Q1_2025,
+    )
+    assert result.value is None
+    assert result.undefined.reason == "This period has not started yet: it starts on 1 Jan 2025."

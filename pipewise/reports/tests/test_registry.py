@@ -119,7 +119,13 @@ def test_blank_filters_and_group_by_mean_none(people):
 
 def test_the_result_is_plain_data(people):
     result = registry.get("won_deal_count").compute(user=people.ae, group_by="owner")
-    assert result.as_dict() == {"key": "won_deal_count", "unit": "count", "value": 0, "groups": []}
+    assert result.as_dict() == {
+        "key": "won_deal_count",
+        "unit": "count",
+        "value": 0,
+        "groups": [],
+        "undefined": None,
+    }
 
 
 @pytest.mark.parametrize(
