@@ -46,6 +46,7 @@ from pipewise.pipeline.permissions import (
 from pipewise.pipeline.selectors import (
     amount_entered_by_hand,
     default_pipeline,
+    line_items_total,
     opportunity_list,
     opportunity_totals,
     pipelines_in_use,
@@ -404,6 +405,7 @@ def opportunity_detail(request, pk):
             "line_items": line_items,
             "line_formset": formset,
             "amount_entered_by_hand": amount_entered_by_hand(opportunity, line_items),
+            "line_items_total": line_items_total(line_items),
             "amount_sources": AmountSource.choices,
             "activities": list(
                 activity_visible_to(user)

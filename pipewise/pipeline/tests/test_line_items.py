@@ -146,6 +146,7 @@ def test_it_keeps_or_replaces_the_amount_as_chosen_on_the_page(deal, people, sea
     client = signed_in(people.ae)
     html = post_lines(client, deal, seat, amount_from="entered").content.decode()
     assert "the amount entered by hand is kept" in html
+    assert "The line items total €36,000.00; the deal keeps the amount entered by hand" in html
     deal.refresh_from_db()
     assert deal.amount == ENTERED and deal.line_items.count() == 1
     post_lines(client, deal, seat, amount_from="lines")
