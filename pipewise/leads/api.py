@@ -18,7 +18,7 @@ from pipewise.leads.permissions import access_lead, conversion_landing, lead_vis
 from pipewise.leads.selectors import lead_duplicates
 from pipewise.leads.services import lead_change_status, lead_convert, lead_create, lead_update
 from pipewise.org.models import User
-from pipewise.pipeline.models import Pipeline
+from pipewise.pipeline.selectors import pipelines_in_use
 
 
 class LeadSerializer(serializers.ModelSerializer):
@@ -95,7 +95,7 @@ class LeadConvertSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=16, decimal_places=2, required=False, min_value=0)
     close_date = serializers.DateField(required=False)
     pipeline = serializers.PrimaryKeyRelatedField(
-        queryset=Pipeline.objects.filter(active=True), required=False, allow_null=True
+        queryset=pipelines_in_use(), required=False, allow_null=True
     )
     owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True

@@ -7,7 +7,7 @@ from django import forms
 from pipewise.leads.choices import MANUAL_TRANSITIONS, LeadStatus, Rating
 from pipewise.leads.models import Lead
 from pipewise.org.models import Territory, User
-from pipewise.pipeline.models import Pipeline
+from pipewise.pipeline.selectors import pipelines_in_use
 
 LEAD_FORM_FIELDS = [
     "first_name",
@@ -89,7 +89,7 @@ class LeadConvertForm(forms.Form):
     amount = forms.DecimalField(max_digits=16, decimal_places=2, min_value=0, required=False)
     close_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     pipeline = forms.ModelChoiceField(
-        queryset=Pipeline.objects.filter(active=True), required=False, empty_label="Default"
+        queryset=pipelines_in_use(), required=False, empty_label="Default"
     )
     owner = forms.ModelChoiceField(queryset=None, required=False, empty_label="Lead's owner")
 
@@ -140,5 +140,3 @@ class LeadBulkForm(forms.Form):
         if cleaned.get("action") == "rate" and not cleaned.get("rating"):
             self.add_error("rating", "Choose the new rating.")
         return cleaned
-
-

@@ -3,6 +3,7 @@ items and stage moves). Quotes, orders, approvals and milestones: ``api_matrix.p
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
@@ -20,12 +21,12 @@ from pipewise.pipeline.api_matrix import (
     ProcessMapSerializer,
     StageToolSerializer,
 )
-from pipewise.pipeline.choices import REQUIRABLE_FIELDS
+from pipewise.pipeline.choices import REQUIRABLE_FIELDS, AmountSource
 from pipewise.pipeline.filters import OpportunityFilter
 from pipewise.pipeline.models import LineItem, Opportunity, Pipeline, Stage, StageChange
 from pipewise.pipeline.permissions import access_opportunity, opportunity_visible_to
 from pipewise.pipeline.process import process_map
-from pipewise.pipeline.selectors import opportunity_list
+from pipewise.pipeline.selectors import opportunity_list, process_needs
 from pipewise.pipeline.services import (
     opportunity_close_lost,
     opportunity_close_won,
@@ -36,6 +37,10 @@ from pipewise.pipeline.services import (
     opportunity_restore,
     opportunity_set_line_items,
     opportunity_update,
+    pipeline_activate,
+    pipeline_save,
+    stage_delete,
+    stage_save,
 )
 
 
@@ -72,10 +77,30 @@ class StageSerializer(serializers.ModelSerializer):
 
 class PipelineSerializer(serializers.ModelSerializer):
     stages = StageSerializer(many=True, read_only=True)
+    is_draft = serializers.BooleanField(
+        read_only=True,
+        help_text="A new process is a draft (no deals, not on the board) until it is activated.",
+    )
+    needs = serializers.SerializerMethodField(
+        help_text="What the process lacks before it can be activated; empty when complete."
+    )
 
     class Meta:
         model = Pipeline
-        fields = ["id", "name", "description", "is_default", "active", "criteria_mode", "stages"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "is_default",
+            "active",
+            "is_draft",
+            "needs",
+            "criteria_mode",
+            "stages",
+        ]
+
+    def get_needs(self, pipeline) -> str:
+        return process_needs(stage.kind for stage in pipeline.stages.all())
 
 
 STAGE_MATRIX = ("stages__milestones", "stages__tools", "stages__follow_ups")
@@ -88,6 +113,23 @@ class PipelineViewSet(ConfigurationViewSet):
     serializer_class = PipelineSerializer
     search_fields = ["name"]
     ordering_fields = ["id", "name"]
+
+    def perform_create(self, serializer):
+        """A new process starts as a draft; add its stages, then activate it."""
+        serializer.instance = pipeline_save(pipeline=None, fields=dict(serializer.validated_data))
+
+    def perform_update(self, serializer):
+        serializer.instance = pipeline_save(
+            pipeline=serializer.instance, fields=dict(serializer.validated_data)
+        )
+
+    @extend_schema(request=None, responses=PipelineSerializer)
+    @action(detail=True, methods=["post"])
+    def activate(self, request, pk=None):
+        """Activate a draft: refused (400) with what it still needs unless it has an open, a Won
+        and a Lost stage."""
+        pipeline = pipeline_activate(pipeline=self.get_object())
+        return Response(self.get_serializer(self.get_queryset().get(pk=pipeline.pk)).data)
 
     @extend_schema(responses=ProcessMapSerializer)
     @action(detail=True, methods=["get"], url_path="map")
@@ -104,6 +146,18 @@ class StageViewSet(ConfigurationViewSet):
     serializer_class = StageSerializer
     filterset_fields = ["pipeline", "kind"]
     ordering_fields = ["id", "order"]
+
+    def perform_create(self, serializer):
+        serializer.instance = stage_save(stage=Stage(), values=dict(serializer.validated_data))
+
+    def perform_update(self, serializer):
+        serializer.instance = stage_save(
+            stage=serializer.instance, values=dict(serializer.validated_data)
+        )
+
+    def perform_destroy(self, instance):
+        """Refused while deals use the stage, or when an active process would lack it."""
+        stage_delete(stage=instance)
 
 
 class LineItemSerializer(serializers.ModelSerializer):
@@ -165,6 +219,16 @@ class OpportunitySerializer(OpportunityListSerializer):
     contact = VisibleRelatedField(visible=contact_visible_to, required=False, allow_null=True)
     lead = VisibleRelatedField(visible=lead_visible_to, required=False, allow_null=True)
     line_items = LineItemSerializer(many=True, required=False)
+    amount_from = serializers.ChoiceField(
+        choices=AmountSource.choices,
+        required=False,
+        write_only=True,
+        help_text=(
+            "With line_items, when the amount was entered by hand and the line items total "
+            "differs: 'entered' keeps the amount, 'lines' replaces it by the total. Left out, "
+            "such a request is refused (400) and nothing is saved."
+        ),
+    )
 
     class Meta:
         model = Opportunity
@@ -196,6 +260,7 @@ class OpportunitySerializer(OpportunityListSerializer):
             "updated_at",
             "version",
             "line_items",
+            "amount_from",
         ]
         read_only_fields = [
             "status",
@@ -207,7 +272,15 @@ class OpportunitySerializer(OpportunityListSerializer):
         ]
         extra_kwargs = {
             "owner": {"required": False},
-            "pipeline": {"required": False},
+            "pipeline": {
+                "required": False,
+                # Drafts take no deals: they are not among the choices.
+                "queryset": Pipeline.objects.filter(is_draft=False),
+                "error_messages": {
+                    "does_not_exist": "Sales process #{pk_value} does not take deals "
+                    "(it does not exist or is a draft)."
+                },
+            },
             "stage": {"required": False},
             "amount": {"required": False, "min_value": 0},
         }
@@ -340,22 +413,29 @@ class OpportunityViewSet(RecordViewSet, viewsets.ModelViewSet):
     def get_serializer_class(self):
         return OpportunityListSerializer if self.action == "list" else OpportunitySerializer
 
+    @transaction.atomic
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("version", None)
         items = data.pop("line_items", None)
+        amount_from = data.pop("amount_from", None)
         opportunity = opportunity_create(by=self.request.user, **data)
         if items:
             opportunity = opportunity_set_line_items(
-                opportunity=opportunity, by=self.request.user, items=items
+                opportunity=opportunity,
+                by=self.request.user,
+                items=items,
+                amount_from=amount_from,
             )
         serializer.instance = opportunity
 
+    @transaction.atomic
     def perform_update(self, serializer):
         record = access_opportunity(self.request.user, serializer.instance.pk, for_write=True)
         data = dict(serializer.validated_data)
         expected_version = data.pop("version", None)
         items = data.pop("line_items", None)
+        amount_from = data.pop("amount_from", None)
         opportunity = record
         if data:
             opportunity = opportunity_update(
@@ -367,6 +447,7 @@ class OpportunityViewSet(RecordViewSet, viewsets.ModelViewSet):
                 opportunity=opportunity,
                 by=self.request.user,
                 items=items,
+                amount_from=amount_from,
                 expected_version=expected_version,
             )
         serializer.instance = opportunity_list(Opportunity.objects).get(pk=opportunity.pk)

@@ -13,6 +13,14 @@ class OpportunityStatus(models.TextChoices):
     LOST = "lost", "Lost"
 
 
+class AmountSource(models.TextChoices):
+    """Where a deal's amount comes from when its line items change and the amount was entered
+    by hand (it differs from the line items' total)."""
+
+    ENTERED = "entered", "Keep the entered amount"
+    LINES = "lines", "Use the line items' total"
+
+
 class ForecastCategory(models.TextChoices):
     PIPELINE = "pipeline", "Pipeline"
     BEST_CASE = "best_case", "Best case"

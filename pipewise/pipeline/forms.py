@@ -1,16 +1,16 @@
-"""Web forms for opportunities, their line items and stage moves, and sales-process settings."""
+"""Web forms for opportunities, their line items and stage moves."""
 
 from __future__ import annotations
 
 from django import forms
-from django.core.validators import MaxValueValidator
 from django.urls import reverse_lazy
 
 from pipewise.catalog.models import Product
 from pipewise.customers.permissions import account_visible_to, contact_visible_to
 from pipewise.org.models import User
-from pipewise.pipeline.choices import LOST_REASONS, CriteriaMode, StageKind
-from pipewise.pipeline.models import Opportunity, Pipeline, Stage
+from pipewise.pipeline.choices import LOST_REASONS, StageKind
+from pipewise.pipeline.models import Opportunity, Stage
+from pipewise.pipeline.selectors import pipelines_in_use
 from pipewise.web.forms import LookupSelect
 
 OPPORTUNITY_FORM_FIELDS = [
@@ -48,7 +48,7 @@ class OpportunityForm(forms.ModelForm):
             "first_name", "last_name"
         )
         self.fields["owner"].required = False
-        self.fields["pipeline"].queryset = Pipeline.objects.filter(active=True)
+        self.fields["pipeline"].queryset = pipelines_in_use()
         self.fields["pipeline"].required = False
         self.fields["pipeline"].empty_label = "Default sales process"
         self.fields["pipeline"].label = "Sales process"
@@ -121,42 +121,5 @@ class LineItemForm(forms.Form):
 
 LineItemFormSet = forms.formset_factory(LineItemForm, extra=1, can_delete=True)
 
-
-class PipelineForm(forms.ModelForm):
-    class Meta:
-        model = Pipeline
-        fields = ["name", "description", "is_default", "active", "criteria_mode"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
-        labels = {
-            "is_default": "Default process for new deals",
-            "criteria_mode": "Unmet exit criteria",
-        }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["criteria_mode"].required = False
-
-    def clean_criteria_mode(self):
-        """Left out (older clients, scripts): the process keeps warning only."""
-        return (
-            self.cleaned_data.get("criteria_mode")
-            or self.instance.criteria_mode
-            or CriteriaMode.WARN
-        )
-
-
-class StageForm(forms.ModelForm):
-    class Meta:
-        model = Stage
-        fields = ["order", "name", "probability", "kind", "expected_days"]
-        labels = {"probability": "Probability %", "expected_days": "Expected days"}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["probability"].validators.append(MaxValueValidator(100))
-        self.fields["probability"].widget.attrs["max"] = 100
-
-
-StageFormSet = forms.modelformset_factory(Stage, form=StageForm, extra=1, can_delete=False)
 
 LOST_REASON_CHOICES = [(r, r) for r in LOST_REASONS]

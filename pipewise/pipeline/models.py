@@ -36,12 +36,21 @@ def validate_required_fields(value) -> None:
 
 
 class Pipeline(models.Model):
-    """A sales process: the ordered stages a deal goes through for one selling model."""
+    """A sales process: the ordered stages a deal goes through for one selling model.
+
+    A new process is a draft until its stages are complete (``process_gaps``) and it is
+    activated (``pipeline_activate``): drafts take no deals and stay off the board.
+    """
 
     name = models.CharField(max_length=120, unique=True)
     description = models.TextField(blank=True)
     is_default = models.BooleanField(default=False)
     active = models.BooleanField(default=True)
+    is_draft = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Being set up: not offered for deals until it is activated.",
+    )
     criteria_mode = models.CharField(
         max_length=5,
         choices=CriteriaMode.choices,

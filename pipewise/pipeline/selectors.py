@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -22,11 +23,56 @@ from pipewise.pipeline.choices import (
     OpportunityStatus,
     StageKind,
 )
-from pipewise.pipeline.models import Milestone, Opportunity, Order, Pipeline, Quote, Stage
+from pipewise.pipeline.models import LineItem, Milestone, Opportunity, Order, Pipeline, Quote, Stage
 
 
 def default_pipeline() -> Pipeline:
     return Pipeline.objects.get(is_default=True)
+
+
+def pipelines_in_use() -> QuerySet[Pipeline]:
+    """The sales processes a new deal may go into: active and complete (not drafts)."""
+    return Pipeline.objects.filter(active=True, is_draft=False)
+
+
+# What a sales process needs before it can take deals: a stage of each kind, in plain words.
+PROCESS_NEEDS = {
+    StageKind.OPEN: "an open stage",
+    StageKind.WON: "a Won stage",
+    StageKind.LOST: "a Lost stage",
+}
+
+
+def process_gaps(kinds: Iterable[str]) -> list[str]:
+    """What a process whose stages have these kinds lacks to take deals, in plain words.
+
+    It needs at least one open stage and exactly one Won and one Lost stage (win and lose
+    move a deal to *the* Won or Lost stage). Empty when the process is complete.
+    """
+    kinds = list(kinds)
+    gaps = [text for kind, text in PROCESS_NEEDS.items() if kind not in kinds]
+    for kind in (StageKind.WON, StageKind.LOST):
+        if kinds.count(kind) > 1:
+            gaps.append(f"only one {kind.label} stage (it has {kinds.count(kind)})")
+    return gaps
+
+
+def process_needs(kinds: Iterable[str]) -> str:
+    """``process_gaps`` as one phrase ("a Won stage and a Lost stage"); empty when complete."""
+    gaps = process_gaps(kinds)
+    if len(gaps) < 2:
+        return "".join(gaps)
+    return ", ".join(gaps[:-1]) + " and " + gaps[-1]
+
+
+def line_items_total(lines: Iterable[LineItem]) -> Decimal:
+    """What a deal's line items add up to (zero without line items)."""
+    return sum((line.total for line in lines), Decimal("0.00"))
+
+
+def amount_entered_by_hand(opportunity: Opportunity, lines: Iterable[LineItem]) -> bool:
+    """The deal's amount differs from its line items' total: someone typed it in."""
+    return opportunity.amount != line_items_total(lines)
 
 
 def outcome_stage(pipeline: Pipeline, kind: str) -> Stage:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max, OuterRef, ProtectedError, Subquery
 from django.utils import timezone
 
 from pipewise.activities.choices import OPEN_TASK_STATUSES, NotificationKind, SubjectType
@@ -28,14 +28,15 @@ from pipewise.activities.services import (
     task_create,
 )
 from pipewise.core.concurrency import bump_version, lock_current
-from pipewise.core.money import CENTS
+from pipewise.core.money import CENTS, company_currency
 from pipewise.core.running import counted_delete, counted_restore
-from pipewise.core.services import record_create, record_update
+from pipewise.core.services import configuration_save, record_create, record_update
 from pipewise.customers.models import Account, Contact
 from pipewise.org.models import User
 from pipewise.org.permissions import NOT_YOURS
 from pipewise.pipeline.choices import (
     AFTER_SALES_TASKS,
+    AmountSource,
     AssigneeRule,
     CriteriaMode,
     DiscountApprovalStatus,
@@ -61,15 +62,19 @@ from pipewise.pipeline.models import (
 )
 from pipewise.pipeline.permissions import can_decide_discount, can_reopen, reopen_deadline
 from pipewise.pipeline.selectors import (
+    amount_entered_by_hand,
     closing_concerns,
     currency_of,
     customer_success_for,
     default_pipeline,
     discount_status,
     first_open_stage,
+    line_items_total,
     outcome_stage,
     price_list_of,
     price_of,
+    process_gaps,
+    process_needs,
     stage_before_closing,
     unmet_exit_criteria,
 )
@@ -101,6 +106,11 @@ ALREADY_THERE = "The opportunity is already in stage {stage!r}."
 CREATE_CLOSED = "Create the opportunity in an open stage, then win or lose it."
 NO_OUTCOME_STAGE = "The sales process {pipeline!r} has no {kind} stage."
 AMOUNT_FROM_LINES = "The amount is the sum of the line items; change the line items instead."
+AMOUNT_WOULD_CHANGE = (
+    "The amount {entered} was entered by hand and the line items total {total}: choose whether "
+    "to keep the entered amount or use the line items' total."
+)
+DRAFT_TAKES_NO_DEALS = "The sales process {pipeline!r} is a draft: activate it before adding deals."
 EXIT_CRITERIA_BLOCK = "This sales process requires the exit criteria to be met before moving on."
 
 
@@ -125,6 +135,8 @@ def opportunity_create(*, by: User | None, **fields) -> Opportunity:
     fields["stage"] = stage
     if stage.kind != StageKind.OPEN:
         raise ValidationError({"stage": CREATE_CLOSED})
+    if pipeline.is_draft:
+        raise ValidationError({"pipeline": DRAFT_TAKES_NO_DEALS.format(pipeline=pipeline.name)})
     fields.setdefault("owner", by)
     created_at = fields.setdefault("created_at", timezone.now())
     _check_links(
@@ -538,20 +550,51 @@ def opportunity_move_interactive(
     )
 
 
+def _money_text(amount: Decimal) -> str:
+    return f"{company_currency()} {amount:,.2f}"
+
+
+def _line_items_amount(
+    *, opportunity: Opportunity, entered_by_hand: bool, new_total: Decimal | None, amount_from
+) -> Decimal:
+    """The deal's amount once its line items are replaced.
+
+    The amount follows the line items while it equals their total (a deal without line items
+    totals zero). An amount that differs was entered by hand: replacing it needs the owner's
+    choice (``AmountSource``), else nothing is saved. Without line items left, the amount stays.
+    """
+    if new_total is None or amount_from == AmountSource.ENTERED:
+        return opportunity.amount
+    if entered_by_hand and new_total != opportunity.amount and amount_from != AmountSource.LINES:
+        raise ValidationError(
+            {
+                "amount_from": AMOUNT_WOULD_CHANGE.format(
+                    entered=_money_text(opportunity.amount), total=_money_text(new_total)
+                )
+            }
+        )
+    return new_total
+
+
 @transaction.atomic
 def opportunity_set_line_items(
     *,
     opportunity: Opportunity,
     by: User,
     items: Iterable[dict],
+    amount_from: AmountSource | str | None = None,
     expected_version: int | None = None,
 ) -> Opportunity:
-    """Replace the deal's line items; the amount becomes their total.
+    """Replace the deal's line items; the amount follows their total unless told otherwise.
 
     Each item: ``product``, ``quantity``, ``unit_price`` (defaults to the price in
-    the deal's price list, else the list price), ``discount_percent``. A pending
-    discount approval that no longer covers the largest discount is cancelled.
+    the deal's price list, else the list price), ``discount_percent``. When the amount
+    was entered by hand and the new total differs, ``amount_from`` says which one the
+    deal keeps (``AmountSource``); without it the change is refused. A pending discount
+    approval that no longer covers the largest discount is cancelled.
     """
+    if amount_from not in (None, *AmountSource.values):
+        raise ValidationError({"amount_from": f"Choose one of: {', '.join(AmountSource.values)}."})
     fresh = lock_current(opportunity, expected_version=expected_version)
     before = contribution(fresh)
     price_list = price_list_of(fresh)
@@ -570,10 +613,14 @@ def opportunity_set_line_items(
         except ValidationError as exc:
             raise ValidationError({f"line_items[{index}]": exc.messages}) from exc
         new_items.append(line)
+    fresh.amount = _line_items_amount(
+        opportunity=fresh,
+        entered_by_hand=amount_entered_by_hand(fresh, fresh.line_items.all()),
+        new_total=line_items_total(new_items) if new_items else None,
+        amount_from=amount_from,
+    )
     fresh.line_items.all().delete()
     LineItem.objects.bulk_create(new_items)
-    if new_items:
-        fresh.amount = sum((line.total for line in new_items), Decimal("0.00"))
     bump_version(fresh)
     fresh._history_user = by
     fresh.save()
@@ -583,6 +630,145 @@ def opportunity_set_line_items(
         status=DiscountApprovalStatus.PENDING, discount_percent__lt=top
     ).update(status=DiscountApprovalStatus.CANCELLED, decided_at=timezone.now())
     return fresh
+
+
+# --- sales processes and their stages ------------------------------------------------------------
+PIPELINE_FIELDS = frozenset({"name", "description", "is_default", "active", "criteria_mode"})
+STAGE_FIELDS = ("name", "probability", "kind", "expected_days")
+PROCESS_NOT_READY = "The sales process “{name}” can't be activated yet: it needs {gaps}."
+PROCESS_MUST_STAY_COMPLETE = (
+    "The sales process “{name}” is active, so its stages must stay complete: it needs {gaps}."
+)
+DRAFT_NOT_DEFAULT = "A draft can't be the default process: activate it first."
+STAGE_NAME_TWICE = "Two stages are called “{name}”: give each stage its own name."
+STAGE_NOT_HERE = "Stage #{id} is not a stage of this sales process."
+STAGE_IN_USE = "Stage “{name}” can't be removed: deals are in it or have passed through it."
+STAGE_KIND_IN_USE = "Stage “{name}” holds deals, so it stays {kind}; move its deals first."
+STAGE_STAYS = "A stage stays in its sales process; add the stage to the other process instead."
+# New stages are numbered from here while a set is saved, so that a re-order never collides.
+TEMPORARY_ORDER = 10000
+
+
+def _require_complete(pipeline: Pipeline, kinds: Iterable[str], message: str) -> None:
+    needs = process_needs(kinds)
+    if needs:
+        raise ValidationError(message.format(name=pipeline.name, gaps=needs))
+
+
+def _require_still_complete(pipeline: Pipeline, before: list[str], after: list[str]) -> None:
+    """A change to an active process may not open a gap in its stages. (A process that was
+    already incomplete before drafts existed may still be edited towards completeness.)"""
+    if pipeline.is_draft or not set(process_gaps(after)) - set(process_gaps(before)):
+        return
+    _require_complete(pipeline, after, PROCESS_MUST_STAY_COMPLETE)
+
+
+def _check_kind_kept(stage: Stage, kind: str) -> None:
+    """A stage that holds deals keeps its kind: the deals' status follows it."""
+    if stage.pk and stage.kind != kind and stage.opportunities.exists():
+        raise ValidationError(
+            STAGE_KIND_IN_USE.format(name=stage.name, kind=StageKind(stage.kind).label)
+        )
+
+
+def _delete_stages(stages: list[Stage]) -> None:
+    for stage in stages:
+        try:
+            stage.delete()
+        except ProtectedError as exc:
+            raise ValidationError(STAGE_IN_USE.format(name=stage.name)) from exc
+
+
+def _stages_replace(pipeline: Pipeline, rows: list[dict]) -> None:
+    """Make the process's stages exactly ``rows``, in that order (order 1, 2, …).
+
+    A row with an ``id`` changes that stage; one without adds a stage; stages left out are
+    removed (refused while deals are in them or have passed through them).
+    """
+    existing = {stage.pk: stage for stage in pipeline.stages.all()}
+    seen: set[str] = set()
+    for row in rows:
+        if row.get("id") is not None and row["id"] not in existing:
+            raise ValidationError({"stages": STAGE_NOT_HERE.format(id=row["id"])})
+        key = row["name"].strip().casefold()
+        if key in seen:
+            raise ValidationError({"stages": STAGE_NAME_TWICE.format(name=row["name"].strip())})
+        seen.add(key)
+    kept = {row["id"] for row in rows if row.get("id") is not None}
+    _delete_stages([stage for pk, stage in existing.items() if pk not in kept])
+    for index, pk in enumerate(sorted(kept)):
+        pipeline.stages.filter(pk=pk).update(order=TEMPORARY_ORDER + index)
+    for position, row in enumerate(rows, start=1):
+        stage = existing.get(row.get("id")) or Stage(pipeline=pipeline)
+        _check_kind_kept(stage, row["kind"])
+        values = {name: row.get(name) for name in STAGE_FIELDS}
+        values["name"] = row["name"].strip()
+        try:
+            configuration_save(instance=stage, values={**values, "order": position})
+        except ValidationError as exc:
+            raise ValidationError(
+                {"stages": [f"Stage {position} (“{values['name']}”): {m}" for m in exc.messages]}
+            ) from exc
+
+
+@transaction.atomic
+def pipeline_save(
+    *, pipeline: Pipeline | None, fields: dict, stages: list[dict] | None = None
+) -> Pipeline:
+    """Create a sales process (as a draft) or change one, with its whole set of stages.
+
+    ``stages`` (ordered rows of ``name``, ``probability``, ``kind``, ``expected_days`` and,
+    for a stage that exists, its ``id``) replaces the stages at once; ``None`` keeps them. A
+    draft may be incomplete; an active process must keep an open, a Won and a Lost stage.
+    """
+    unknown = set(fields) - PIPELINE_FIELDS
+    if unknown:
+        raise ValidationError(f"Unknown sales process fields: {', '.join(sorted(unknown))}.")
+    pipeline = pipeline or Pipeline(is_draft=True)
+    before = list(pipeline.stages.values_list("kind", flat=True)) if pipeline.pk else []
+    if fields.get("is_default") and pipeline.is_draft:
+        raise ValidationError({"is_default": DRAFT_NOT_DEFAULT})
+    if fields.get("is_default"):
+        Pipeline.objects.filter(is_default=True).exclude(pk=pipeline.pk).update(is_default=False)
+    configuration_save(instance=pipeline, values=fields)
+    if stages is not None:
+        _stages_replace(pipeline, stages)
+    _require_still_complete(pipeline, before, list(pipeline.stages.values_list("kind", flat=True)))
+    return pipeline
+
+
+@transaction.atomic
+def pipeline_activate(*, pipeline: Pipeline) -> Pipeline:
+    """Turn a complete draft into a process that takes deals (board, new-deal forms, API)."""
+    fresh = Pipeline.objects.select_for_update().get(pk=pipeline.pk)
+    _require_complete(fresh, fresh.stages.values_list("kind", flat=True), PROCESS_NOT_READY)
+    fresh.is_draft = False
+    fresh.save(update_fields=["is_draft"])
+    return fresh
+
+
+@transaction.atomic
+def stage_save(*, stage: Stage, values: dict) -> Stage:
+    """Add or change one stage (the API's stage endpoint); an active process stays complete."""
+    if stage.pk and "pipeline" in values and values["pipeline"].pk != stage.pipeline_id:
+        raise ValidationError({"pipeline": STAGE_STAYS})
+    kind = values.get("kind", stage.kind)
+    _check_kind_kept(stage, kind)
+    pipeline = values.get("pipeline") or stage.pipeline
+    others = list(pipeline.stages.exclude(pk=stage.pk).values_list("kind", flat=True))
+    before = [*others, stage.kind] if stage.pk else others
+    _require_still_complete(pipeline, before, [*others, kind])
+    return configuration_save(instance=stage, values=values)
+
+
+@transaction.atomic
+def stage_delete(*, stage: Stage) -> None:
+    """Remove one stage; refused when an active process would lack it. A stage that deals use
+    raises ``ProtectedError`` (the API answers 409: other records still use it)."""
+    pipeline = stage.pipeline
+    others = list(pipeline.stages.exclude(pk=stage.pk).values_list("kind", flat=True))
+    _require_still_complete(pipeline, [*others, stage.kind], others)
+    stage.delete()
 
 
 # --- the process matrix: follow-ups and milestones ---------------------------------------------

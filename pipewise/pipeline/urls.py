@@ -25,9 +25,9 @@ urlpatterns = [
         views.board_column,
         name="board_column",
     ),
-    path("settings/pipelines/", views.pipeline_list, name="pipeline_list"),
-    path("settings/pipelines/new/", views.pipeline_edit, name="pipeline_create"),
-    path("settings/pipelines/<int:pk>/", views.pipeline_edit, name="pipeline_edit"),
+    path("settings/pipelines/", views_process.pipeline_list, name="pipeline_list"),
+    path("settings/pipelines/new/", views_process.pipeline_edit, name="pipeline_create"),
+    path("settings/pipelines/<int:pk>/", views_process.pipeline_edit, name="pipeline_edit"),
     # the process matrix, its map and milestones; quotes and orders
     path(
         "settings/pipelines/<int:pk>/stages/<int:stage_id>/",

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,12 +22,16 @@ from django.views.decorators.http import require_POST
 from pipewise.activities.choices import TaskStatus
 from pipewise.activities.permissions import task_visible_to
 from pipewise.core.concurrency import ConcurrentUpdate
-from pipewise.core.services import configuration_save
 from pipewise.leads.permissions import lead_visible_to
 from pipewise.org.models import User
 from pipewise.org.permissions import can_change_owned
 from pipewise.org.selectors import user_and_reports_ids
-from pipewise.pipeline.choices import ForecastCategory, OpportunityStatus, StageKind
+from pipewise.pipeline.choices import (
+    AmountSource,
+    ForecastCategory,
+    OpportunityStatus,
+    StageKind,
+)
 from pipewise.pipeline.filters import OpportunityFilter
 from pipewise.pipeline.forms import (
     LOST_REASON_CHOICES,
@@ -36,9 +39,7 @@ from pipewise.pipeline.forms import (
     LineItemFormSet,
     MoveForm,
     OpportunityForm,
-    PipelineForm,
     ReopenForm,
-    StageFormSet,
 )
 from pipewise.pipeline.models import Pipeline, Stage
 from pipewise.pipeline.permissions import (
@@ -50,11 +51,14 @@ from pipewise.pipeline.permissions import (
     reopen_deadline,
 )
 from pipewise.pipeline.selectors import (
+    amount_entered_by_hand,
     closing_concerns,
     default_pipeline,
+    line_items_total,
     opportunity_list,
     opportunity_totals,
     outcome_stage,
+    pipelines_in_use,
     stage_before_closing,
     stalled_condition,
 )
@@ -69,7 +73,7 @@ from pipewise.pipeline.services import (
 )
 from pipewise.pipeline.totals import ZERO, StageFigure, filtered_totals, stage_totals
 from pipewise.pipeline.views_process import process_context
-from pipewise.web.access import configurer_required, writer_required
+from pipewise.web.access import writer_required
 from pipewise.web.export import export_response
 from pipewise.web.forms import CHANGED_BY_SOMEONE_ELSE, add_service_errors, form_saved
 from pipewise.web.history import readable_history
@@ -243,10 +247,15 @@ def _card_context(request, pipeline, stages):
 def board(request, pipeline_id=None):
     """The pipeline board: a column per stage with its count and sum, cards to drag."""
     user = request.user
-    pipelines = list(Pipeline.objects.filter(active=True))
+    pipelines = list(pipelines_in_use())
     if pipeline_id is None and request.GET.get("pipeline", "").isdigit():
         pipeline_id = int(request.GET["pipeline"])
-    pipeline = get_object_or_404(Pipeline, pk=pipeline_id) if pipeline_id else default_pipeline()
+    # A draft process is not on the board (it takes no deals until it is activated).
+    pipeline = (
+        get_object_or_404(Pipeline.objects.filter(is_draft=False), pk=pipeline_id)
+        if pipeline_id
+        else default_pipeline()
+    )
     stages = list(pipeline.stages.order_by("order"))
     owner_id = request.GET.get("owner", "")
     stalled = _stalled_only(request.GET)
@@ -458,6 +467,9 @@ def opportunity_detail(request, pk):
             "current_order": current.order,
             "line_items": line_items,
             "line_formset": formset,
+            "amount_entered_by_hand": amount_entered_by_hand(opportunity, line_items),
+            "line_items_total": line_items_total(line_items),
+            "amount_sources": AmountSource.choices,
             "activities": list(
                 deal_activities_visible_to(user, opportunity)
                 .select_related("owner", "opportunity", "account", "contact", "lead")
@@ -665,7 +677,7 @@ def opportunity_edit(request, pk):
 @writer_required
 @require_POST
 def opportunity_line_items(request, pk):
-    """Replace the line items; the amount becomes their total."""
+    """Replace the line items; a hand-entered amount changes only if the owner chose so."""
     user = request.user
     opportunity = access_opportunity(user, pk, for_write=True)
     formset = LineItemFormSet(request.POST, prefix="lines")
@@ -691,16 +703,20 @@ def opportunity_line_items(request, pk):
         items.append(item)
     version = request.POST.get("version", "")
     try:
-        opportunity_set_line_items(
+        saved = opportunity_set_line_items(
             opportunity=opportunity,
             by=user,
             items=items,
+            amount_from=request.POST.get("amount_from") or None,
             expected_version=int(version) if version.isdigit() else None,
         )
     except ValidationError as exc:
         messages.error(request, "Line items not saved — " + " ".join(exc.messages))
     else:
-        messages.success(request, "Line items saved; the amount is their total.")
+        if items and amount_entered_by_hand(saved, saved.line_items.all()):
+            messages.success(request, "Line items saved; the amount entered by hand is kept.")
+        else:
+            messages.success(request, "Line items saved; the amount is their total.")
     return redirect("pipeline:detail", pk=pk)
 
 
@@ -711,75 +727,3 @@ def opportunity_lookup(request):
         opportunity_visible_to(request.user).select_related("account"),
         ["name", "account__name"],
     )
-
-
-# --- settings: sales processes and stages -----------------------------------------------------
-@configurer_required
-def pipeline_list(request):
-    pipelines = Pipeline.objects.prefetch_related("stages").order_by("-is_default", "name")
-    return render(
-        request,
-        "pipeline/settings_pipeline_list.html",
-        {"section": "settings_pipelines", "title": "Pipelines & stages", "pipelines": pipelines},
-    )
-
-
-def _save_pipeline(form: PipelineForm) -> Pipeline:
-    values = {name: form.cleaned_data[name] for name in form.Meta.fields}
-    with transaction.atomic():
-        if values["is_default"]:
-            Pipeline.objects.filter(is_default=True).exclude(pk=form.instance.pk).update(
-                is_default=False
-            )
-        return configuration_save(instance=form.instance, values=values)
-
-
-@configurer_required
-def pipeline_edit(request, pk=None):
-    """A sales process and its stages (order, probability, open/won/lost), on one page."""
-    pipeline = get_object_or_404(Pipeline, pk=pk) if pk else Pipeline()
-    form = PipelineForm(request.POST or None, instance=pipeline, prefix="pipeline")
-    stage_qs = pipeline.stages.order_by("order") if pk else Stage.objects.none()
-    formset = StageFormSet(request.POST or None, queryset=stage_qs, prefix="stages")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        try:
-            with transaction.atomic():
-                saved = _save_pipeline(form)
-                _save_stages(saved, formset)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"Sales process “{saved}” saved.")
-            return redirect("pipeline:pipeline_edit", pk=saved.pk)
-    return render(
-        request,
-        "pipeline/settings_pipeline_form.html",
-        {
-            "section": "settings_pipelines",
-            "title": f"Sales process · {pipeline.name}" if pk else "New sales process",
-            "form": form,
-            "formset": formset,
-            "pipeline": pipeline if pk else None,
-        },
-    )
-
-
-TEMPORARY_ORDER = 10000
-
-
-def _save_stages(pipeline: Pipeline, formset) -> None:
-    """Save changed and new stages; orders are parked first so that a re-order never collides."""
-    forms_to_save = [f for f in formset.forms if f.has_changed() and f.cleaned_data.get("name")]
-    for index, form in enumerate(forms_to_save):
-        if form.instance.pk:
-            configuration_save(instance=form.instance, values={"order": TEMPORARY_ORDER + index})
-    for form in forms_to_save:
-        names = ("order", "name", "probability", "kind", "expected_days")
-        values = {name: form.cleaned_data[name] for name in names}
-        values["pipeline"] = pipeline
-        try:
-            configuration_save(instance=form.instance, values=values)
-        except ValidationError as exc:
-            raise ValidationError(
-                {"__all__": [f"Stage “{values['name']}”: {m}" for m in exc.messages]}
-            ) from exc

@@ -36,8 +36,11 @@ from pipewise.pipeline.forms_process import (
     MilestoneFormSet,
     PriceListForm,
     PriceListItemFormSet,
+    ProcessForm,
     StagePlaybookForm,
+    StageRowFormSet,
     StageToolFormSet,
+    stage_rows,
 )
 from pipewise.pipeline.models import (
     DiscountApproval,
@@ -56,17 +59,101 @@ from pipewise.pipeline.permissions import (
     deal_records_visible_to,
 )
 from pipewise.pipeline.process import GROUPINGS, milestone_report, process_map
-from pipewise.pipeline.selectors import discount_status, milestone_checklist
+from pipewise.pipeline.selectors import discount_status, milestone_checklist, process_needs
 from pipewise.pipeline.services import (
     discount_approval_decide,
     discount_approval_request,
     opportunity_milestone_set,
     order_set_status,
+    pipeline_activate,
+    pipeline_save,
     quote_create,
 )
 from pipewise.web.access import configurer_required, writer_required
+from pipewise.web.forms import add_service_errors
 
 PAGE_LIMIT = 200
+# The rows a new sales process starts with: an open stage to name, then Won and Lost.
+NEW_PROCESS_ROWS = [
+    {"order": 1, "name": "", "probability": 10, "kind": StageKind.OPEN},
+    {"order": 2, "name": "Won", "probability": 100, "kind": StageKind.WON},
+    {"order": 3, "name": "Lost", "probability": 0, "kind": StageKind.LOST},
+]
+
+
+# --- settings: sales processes and their stages -------------------------------------------------
+@configurer_required
+def pipeline_list(request):
+    pipelines = list(Pipeline.objects.prefetch_related("stages").order_by("-is_default", "name"))
+    for pipeline in pipelines:
+        pipeline.needs = process_needs(stage.kind for stage in pipeline.stages.all())
+    return render(
+        request,
+        "pipeline/settings_pipeline_list.html",
+        {"section": "settings_pipelines", "title": "Pipelines & stages", "pipelines": pipelines},
+    )
+
+
+def _stage_initial(pipeline: Pipeline | None) -> list[dict]:
+    if pipeline is None:
+        return NEW_PROCESS_ROWS
+    return [
+        {
+            "id": stage.pk,
+            "order": stage.order,
+            "name": stage.name,
+            "probability": stage.probability,
+            "kind": stage.kind,
+            "expected_days": stage.expected_days,
+        }
+        for stage in pipeline.stages.order_by("order")
+    ]
+
+
+@configurer_required
+def pipeline_edit(request, pk=None):
+    """A sales process and all its stages on one form (add, remove, re-order rows).
+
+    A new process is saved as a draft; "Save and activate" activates it once it is complete,
+    or says what it still needs.
+    """
+    pipeline = get_object_or_404(Pipeline, pk=pk) if pk else None
+    form = ProcessForm(request.POST or None, instance=pipeline or Pipeline(), prefix="pipeline")
+    if request.method == "POST":
+        formset = StageRowFormSet(request.POST, prefix="stages")
+    else:
+        formset = StageRowFormSet(initial=_stage_initial(pipeline), prefix="stages")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        fields = {name: form.cleaned_data[name] for name in ProcessForm.Meta.fields}
+        try:
+            saved = pipeline_save(pipeline=pipeline, fields=fields, stages=stage_rows(formset))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            if "activate" in request.POST and saved.is_draft:
+                try:
+                    pipeline_activate(pipeline=saved)
+                except ValidationError as exc:
+                    messages.warning(request, f"Saved as a draft. {' '.join(exc.messages)}")
+                else:
+                    messages.success(request, f"Sales process “{saved}” saved and activated.")
+            elif saved.is_draft:
+                messages.success(request, f"Sales process “{saved}” saved as a draft.")
+            else:
+                messages.success(request, f"Sales process “{saved}” saved.")
+            return redirect("pipeline:pipeline_edit", pk=saved.pk)
+    return render(
+        request,
+        "pipeline/settings_pipeline_form.html",
+        {
+            "section": "settings_pipelines",
+            "title": f"Sales process · {pipeline.name}" if pipeline else "New sales process",
+            "form": form,
+            "formset": formset,
+            "pipeline": pipeline,
+            "needs": process_needs(s.kind for s in pipeline.stages.all()) if pipeline else "",
+        },
+    )
 
 
 # --- on the deal page -----------------------------------------------------------------------------

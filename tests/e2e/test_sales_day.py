@@ -114,6 +114,7 @@ def test_a_refused_move_puts_the_card_back(live_server, page, people, sales):
     )
     move_to.focus()  # the keyboard route: the stages are filled in when the list gets focus
     move_to.select_option(label="Lost")
+    page.keyboard.press("Enter")  # choosing a stage moves nothing; Enter (or "Move") does
     expect(page.get_by_role("heading", name="Why was this deal lost?")).to_be_visible()
     page.get_by_role("button", name="Cancel").last.click()
     expect(column_head(page, "Prospecting").locator(".opp-card")).to_have_count(1)

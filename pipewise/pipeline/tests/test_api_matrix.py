@@ -32,6 +32,7 @@ def won(sales, people, settings, tmp_path):
     opp = opportunity_set_line_items(
         opportunity=sales.ae_opp,
         by=people.ae,
+        amount_from="lines",
         items=[{"product": seat, "quantity": Decimal("5"), "discount_percent": Decimal("20")}],
     )
     approval = discount_approval_request(opportunity=opp, by=people.ae)
@@ -89,6 +90,7 @@ def test_only_a_manager_above_the_owner_approves_over_the_api(api, sales, people
     opp = opportunity_set_line_items(
         opportunity=sales.ae_opp,
         by=people.ae,
+        amount_from="lines",
         items=[{"product": product, "discount_percent": Decimal("30")}],
     )
     asked = api.as_user(people.ae).post(
@@ -109,6 +111,7 @@ def test_a_rejection_without_comment_is_a_field_error(api, sales, people):
     opp = opportunity_set_line_items(
         opportunity=sales.ae_opp,
         by=people.ae,
+        amount_from="lines",
         items=[{"product": product, "discount_percent": Decimal("30")}],
     )
     approval = discount_approval_request(opportunity=opp, by=people.ae)
@@ -123,7 +126,9 @@ def test_a_rejection_without_comment_is_a_field_error(api, sales, people):
 def test_quotes_are_issued_and_downloaded_over_the_api(api, sales, people, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     product = Product.objects.create(sku="X", name="Widget", list_price=Decimal("100"))
-    opportunity_set_line_items(opportunity=sales.ae_opp, by=people.ae, items=[{"product": product}])
+    opportunity_set_line_items(
+        opportunity=sales.ae_opp, by=people.ae, items=[{"product": product}], amount_from="lines"
+    )
     client = api.as_user(people.ae)
     created = client.post("/api/v1/quotes/", {"opportunity": sales.ae_opp.pk})
     assert created.status_code == 201, created.json()

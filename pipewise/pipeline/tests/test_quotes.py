@@ -47,6 +47,7 @@ def with_lines(sales, people, products, discount="0"):
     return opportunity_set_line_items(
         opportunity=sales.ae_opp,
         by=people.ae,
+        amount_from="lines",
         items=[
             {"product": seat, "quantity": Decimal("10"), "discount_percent": Decimal(discount)},
             {"product": onboarding, "quantity": Decimal("1"), "unit_price": Decimal("4000")},

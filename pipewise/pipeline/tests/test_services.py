@@ -94,6 +94,7 @@ def test_it_sums_line_items_into_the_amount(sales, people):
     opp = opportunity_set_line_items(
         opportunity=sales.ae_opp,
         by=people.ae,
+        amount_from="lines",
         items=[
             {"product": product, "quantity": Decimal("3"), "discount_percent": Decimal("10")},
             {"product": product, "quantity": Decimal("1"), "unit_price": Decimal("500")},

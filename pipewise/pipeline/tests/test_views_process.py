@@ -54,6 +54,7 @@ def discounted(sales, people):
     return opportunity_set_line_items(
         opportunity=sales.ae_opp,
         by=people.ae,
+        amount_from="lines",
         items=[{"product": product, "quantity": Decimal("3"), "discount_percent": Decimal("25")}],
     )
 
@@ -266,6 +267,7 @@ def _won_deals(sales, people, count):
         opp = opportunity_set_line_items(
             opportunity=opp,
             by=people.ae,
+            amount_from="lines",
             items=[{"product": product, "discount_percent": Decimal("30")}],
         )
         approval = discount_approval_request(opportunity=opp, by=people.ae)

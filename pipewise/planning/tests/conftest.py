@@ -69,6 +69,7 @@ class World:
             deal = opportunity_set_line_items(
                 opportunity=deal,
                 by=owner,
+                amount_from="lines",
                 items=[
                     {"product": p, "quantity": Decimal(q), "unit_price": Decimal(price)}
                     for p, q, price in lines

@@ -246,7 +246,9 @@ class Book:
                         net_of(quantity, product.list_price, discount),
                     )
                 )
-            deal = opportunity_set_line_items(opportunity=deal, by=user, items=items)
+            deal = opportunity_set_line_items(
+                opportunity=deal, by=user, items=items, amount_from="lines"
+            )
             fact.lines = lines
             fact.amount = sum((line.net for line in lines), Decimal("0.00"))
             assert deal.amount == fact.amount

@@ -59,7 +59,9 @@ def _won(book, owner, amount, at, *, source="", lines=None):
         created_at=at - datetime.timedelta(days=20),
     )
     if lines:
-        deal = opportunity_set_line_items(opportunity=deal, by=user, items=lines)
+        deal = opportunity_set_line_items(
+            opportunity=deal, by=user, items=lines, amount_from="lines"
+        )
     return opportunity_close_won(opportunity=deal, by=user, at=at)
 
 

@@ -84,7 +84,7 @@
     let extra = {};
     if (evt.to.dataset.kind === "lost") {
       const answer = await askLostReason();
-      if (!answer) { putBack(evt); return; }
+      if (!answer) { putBack(evt); if (evt.keepFocus) focusCard(item); return; }
       extra = { lost_reason: answer.reason, competitor: answer.competitor };
     }
     const board = evt.to.closest(".board");
@@ -105,6 +105,7 @@
     item.classList.remove("is-saving");
     if (!data.ok) {
       putBack(evt);
+      if (evt.keepFocus) focusCard(item);
       toast(data.message, "danger");
       if (data.columns) updateColumns(data.columns);
       return;
@@ -115,9 +116,16 @@
       wrapper.innerHTML = data.card.trim();
       const fresh = wrapper.firstElementChild;
       item.replaceWith(fresh);
+      // A keyboard move keeps the focus on the moved card, in its new column.
+      if (evt.keepFocus) focusCard(fresh);
     }
     updateColumns(data.columns);
     toast(data.message, "success");
+  }
+
+  function focusCard(card) {
+    const select = card.querySelector("select[data-move-select]");
+    (select || card).focus();
   }
 
   function initBoard(root) {
@@ -155,18 +163,72 @@
     }, true);
   });
 
-  // Keyboard alternative to dragging: a card's "Move to" select posts the same move.
+  // Keyboard alternative to dragging: choosing a stage in a card's "Move to" list only picks
+  // it (arrow keys browse the stages); Enter or the card's "Move" button posts the same move.
   document.addEventListener("change", function (e) {
     const select = e.target.closest("select[data-move-select]");
+    if (!select) return;
+    const button = select.closest(".opp-card").querySelector("[data-move-button]");
+    if (button) button.disabled = !select.value;
+  });
+
+  function moveToChosen(card) {
+    const select = card.querySelector("select[data-move-select]");
     if (!select || !select.value) return;
-    const card = select.closest(".opp-card");
     const target = document.querySelector('[data-sortable][data-stage="' + select.value + '"]');
-    if (!card || !target) return;
+    if (!target) return;
     const from = card.parentElement;
     const oldIndex = Array.prototype.indexOf.call(from.children, card);
     target.insertBefore(card, target.firstElementChild);
-    select.value = "";
-    moveCard({ item: card, from: from, to: target, oldIndex: oldIndex });
+    moveCard({ item: card, from: from, to: target, oldIndex: oldIndex, keepFocus: true });
+  }
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Enter") return;
+    const select = e.target.closest && e.target.closest("select[data-move-select]");
+    if (!select || !select.value) return;
+    e.preventDefault();
+    moveToChosen(select.closest(".opp-card"));
+  });
+  document.addEventListener("click", function (e) {
+    const button = e.target.closest && e.target.closest("[data-move-button]");
+    if (button) moveToChosen(button.closest(".opp-card"));
+  });
+
+  // ---- formsets whose rows are added, re-ordered and removed (the stages of a process) ----
+  function renumber(rows) {
+    rows.querySelectorAll("tr[data-formset-row]").forEach(function (row, index) {
+      const order = row.querySelector('input[name$="-order"]');
+      if (order) order.value = index + 1;
+    });
+  }
+  document.addEventListener("click", function (e) {
+    const add = e.target.closest && e.target.closest("[data-formset-add]");
+    if (add) {
+      const prefix = add.dataset.formsetAdd;
+      const rows = document.querySelector('[data-formset-rows="' + prefix + '"]');
+      const total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
+      const template = document.getElementById(prefix + "-empty-row");
+      const index = parseInt(total.value, 10);
+      rows.insertAdjacentHTML("beforeend", template.innerHTML.replace(/__prefix__/g, index));
+      total.value = index + 1;
+      renumber(rows);
+      const fresh = rows.lastElementChild.querySelector('input[name$="-name"]');
+      if (fresh) fresh.focus();
+      return;
+    }
+    const move = e.target.closest && e.target.closest("[data-row-move]");
+    if (move) {
+      const row = move.closest("tr[data-formset-row]");
+      const rows = row.parentElement;
+      const all = Array.prototype.slice.call(rows.querySelectorAll("tr[data-formset-row]"));
+      const at = all.indexOf(row);
+      const other = all[move.dataset.rowMove === "up" ? at - 1 : at + 1];
+      if (!other) return;
+      if (move.dataset.rowMove === "up") rows.insertBefore(row, other);
+      else rows.insertBefore(other, row);
+      renumber(rows);
+      move.focus();
+    }
   });
 
   // ---- charts -------------------------------------------------------------------------
