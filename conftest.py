@@ -69,8 +69,24 @@ def _person(username, roles, manager=None, territories=()):
     )
 
 
+def pytest_collection_modifyitems(items):
+    """Run the tests that read the shared KPI ledger last (see reports/tests/conftest.py).
+
+    The ledger is written once per test process in a transaction that stays open until
+    the process ends; every test after it runs inside that transaction, so only tests
+    that want the ledger may come after it. The sort is stable and the same in every
+    pytest-xdist worker.
+    """
+    items.sort(key=lambda item: "ledger" in getattr(item, "fixturenames", ()))
+
+
 @pytest.fixture
 def people(db) -> Personas:
+    return personas()
+
+
+def personas() -> Personas:
+    """Write the personas of the module docstring (through the org services)."""
     emea = territory_save(name="EMEA", code="EMEA", level="region")
     germany = territory_save(name="Germany", code="DE", level="country", parent=emea)
     bavaria = territory_save(name="Bavaria", code="DE-BY", level="area", parent=germany)

@@ -43,6 +43,9 @@ SCENARIOS = [
     ("manager dashboard, admin (everyone)", "bench-admin", "/dashboards/manager/"),
     ("rep dashboard, rep", "bench-rep-0-0", "/dashboards/rep/"),
     ("company dashboard, admin", "bench-admin", "/dashboards/executive/"),
+    ("company dashboard, manager", "bench-manager-0", "/dashboards/executive/"),
+    ("company dashboard, rep", "bench-rep-0-0", "/dashboards/executive/"),
+    ("board report, admin", "bench-admin", "/dashboards/board/"),
 ]
 
 
@@ -52,6 +55,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000, help="opportunities")
     parser.add_argument("--activities", type=int, default=5_000_000)
     parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument("--period", default="this_year", help="the dashboards' period preset")
     parser.add_argument("--repeat", type=int, default=REPEAT, help="timed requests per page")
     parser.add_argument(
         "--only", default="", help="run only the scenarios whose label contains this text"
@@ -73,6 +77,7 @@ def main() -> None:
             repeat=args.repeat,
             only=args.only,
             slowest=args.slowest,
+            period=args.period,
         )
         return
     env = worker_env(
@@ -82,7 +87,7 @@ def main() -> None:
     command += ["--activities", str(args.activities)]
     command += ["--skip-export"] if args.skip_export else []
     command += ["--repeat", str(args.repeat), "--only", args.only]
-    command += ["--slowest", str(args.slowest)]
+    command += ["--slowest", str(args.slowest), "--period", args.period]
     result = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
     sys.stderr.write(result.stderr)
     for line in result.stdout.splitlines():
@@ -185,7 +190,14 @@ def _insert(connection, transaction, table, columns, sql, rows) -> None:
 
 
 def run_worker(
-    size: int, activities: int, *, export: bool, repeat: int, only: str, slowest: int = 0
+    size: int,
+    activities: int,
+    *,
+    export: bool,
+    repeat: int,
+    only: str,
+    slowest: int = 0,
+    period: str = "this_year",
 ) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pipewise.settings")
     import django
@@ -215,7 +227,7 @@ def run_worker(
             continue
         client = Client()
         client.force_login(User.objects.get(username=username))
-        measured = measure_page(client, f"{url}?period=this_year", repeat)
+        measured = measure_page(client, f"{url}?period={period}", repeat)
         statements, timings, cpu, raw = (
             measured.statements,
             measured.timings,

@@ -273,3 +273,6 @@ LOGGING = {
 
 # --- Pipewise -------------------------------------------------------------
 PIPEWISE_CURRENCY = os.environ.get("PIPEWISE_CURRENCY", "EUR")
+# Days after a deal is won or lost during which its owner may reopen it (managers above the
+# owner, sales ops and admins may reopen it at any time).
+PIPEWISE_REOPEN_GRACE_DAYS = int(os.environ.get("PIPEWISE_REOPEN_GRACE_DAYS", "7"))

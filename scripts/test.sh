@@ -26,8 +26,11 @@ env -u DATABASE_URL DEBUG=0 SECRET_KEY="check-deploy-$(date +%s)-not-a-real-secr
 echo "== makemigrations --check"
 env -u DATABASE_URL $BIN/pipewise makemigrations --check --dry-run
 
+# One pytest worker per core (pytest-xdist); each worker has its own test database.
+WORKERS="${PYTEST_WORKERS:-auto}"
+
 echo "== tests on SQLite"
-env -u DATABASE_URL $BIN/pytest "$@"
+env -u DATABASE_URL $BIN/pytest -n "$WORKERS" "$@"
 
 pg_url="${DATABASE_URL:-}"
 if [ -z "$pg_url" ] && [ "${CI:-}" = "true" ]; then
@@ -35,5 +38,5 @@ if [ -z "$pg_url" ] && [ "${CI:-}" = "true" ]; then
 fi
 if [ -n "$pg_url" ]; then
   echo "== tests on PostgreSQL ($pg_url)"
-  DATABASE_URL="$pg_url" $BIN/pytest "$@"
+  DATABASE_URL="$pg_url" $BIN/pytest -n "$WORKERS" "$@"
 fi

@@ -88,20 +88,13 @@ class ActivityForm(LinkedForm):
 
 
 class QuickCallForm(LinkedForm):
-    """My day's "log a call": who was called about what, and how it went."""
+    """My day's "log a call": who was called (a lead or a contact) about what (a deal or an
+    account), and how it went."""
 
     subject = forms.CharField(max_length=200, initial="Call")
     outcome = forms.ChoiceField(choices=[("", "—"), *ActivityOutcome.choices], required=False)
     duration_minutes = forms.IntegerField(min_value=0, required=False, label="Minutes")
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("contact", "lead"):
-            del self.fields[name]
-
-    def links(self) -> dict:
-        return {name: self.cleaned_data.get(name) for name in ("opportunity", "account")}
 
     def values(self) -> dict:
         data = self.cleaned_data

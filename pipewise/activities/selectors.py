@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from pipewise.activities.choices import (
@@ -19,6 +19,8 @@ from pipewise.activities.choices import (
 )
 from pipewise.activities.models import Activity, Notification, NotificationPreference, Task
 from pipewise.activities.permissions import task_visible_to
+from pipewise.leads.choices import LeadStatus
+from pipewise.leads.models import Lead
 from pipewise.org.models import User
 from pipewise.org.selectors import user_and_reports_ids
 from pipewise.pipeline.choices import OpportunityStatus
@@ -129,6 +131,14 @@ class TaskEvent:
     at: datetime.datetime
     by: str
     what: str
+
+
+def first_contacts_due(leads: QuerySet[Lead]) -> QuerySet[Lead]:
+    """Leads still waiting for their first contact: new, and nothing logged on them yet,
+    oldest first (the order they came in). There is no response-time SLA yet, so how long
+    a lead has waited is its assignment age."""
+    contacted = Activity.objects.filter(lead=OuterRef("pk"))
+    return leads.filter(status=LeadStatus.NEW).filter(~Exists(contacted)).order_by("id")
 
 
 def task_timeline(task: Task, *, limit: int = 50) -> list[TaskEvent]:

@@ -233,6 +233,31 @@ def task_complete(*, task: Task, by: User, expected_version: int | None = None) 
     return fresh
 
 
+TASK_NOT_OPEN = "This task is already {status}."
+
+
+@transaction.atomic
+def task_cancel(
+    *, task: Task, by: User | None, note: str, expected_version: int | None = None
+) -> Task:
+    """Cancel a task nobody needs to do any more, saying why at the end of its description.
+
+    Used when the deal it prepared was won or lost, or reopened; the history row
+    keeps who cancelled it and when.
+    """
+    fresh = lock_current(task, expected_version=expected_version)
+    if fresh.status not in OPEN_TASK_STATUSES:
+        raise ValidationError(
+            {"status": TASK_NOT_OPEN.format(status=fresh.get_status_display().lower())}
+        )
+    fresh.status = TaskStatus.CANCELLED
+    fresh.description = f"{fresh.description}\n\n{note}".strip()
+    bump_version(fresh)
+    fresh._history_user = by
+    fresh.save()
+    return fresh
+
+
 def next_due(due_at: datetime.datetime, recurrence: str, *, after: datetime.datetime):
     """The first date of the series (``due_at`` + k periods, k >= 1) later than ``after``."""
     step = 1

@@ -47,12 +47,12 @@ from pipewise.activities.services import (
     task_update,
     todo_set_done,
 )
-from pipewise.core.api import history_entries
 from pipewise.org.choices import Role
 from pipewise.org.models import User
 from pipewise.org.selectors import user_and_reports_ids
 from pipewise.web.access import writer_required
 from pipewise.web.forms import add_service_errors, form_saved
+from pipewise.web.history import readable_history
 from pipewise.web.lists import keyset_page
 
 TASK_SORTS = {
@@ -130,7 +130,7 @@ def task_detail(request, pk):
             "todos": todos,
             "formset": formset,
             "planned_total": sum(t.planned_minutes or 0 for t in todos),
-            "history": history_entries(task, limit=20),
+            "history": readable_history(task, user=request.user, limit=20),
             "timeline": task_timeline(task),
         },
     )

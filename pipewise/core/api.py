@@ -58,37 +58,53 @@ HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 HISTORY_UNDIFFED = frozenset({"updated_at", "version"})
 
 
-def history_entries(record, limit: int = 200) -> list[dict]:
-    """The change history of ``record``, newest first, each entry with its diff."""
+def history_changes(record, limit: int = 200) -> list[dict]:
+    """The change history of ``record``, newest first, with the values as stored: each
+    entry's ``changes`` is a list of (field, old, new), ``by`` the user (or None). The API
+    prints it as is (``history_entries``); the web page names what the ids point to."""
     rows = list(
         record.history.select_related("history_user").order_by("-history_date")[: limit + 1]
     )
     entries = []
     for index, row in enumerate(rows[:limit]):
         previous = rows[index + 1] if index + 1 < len(rows) else None
-        changes = {} if previous is None else _changes(previous, row)
         entries.append(
             {
                 "history_id": row.history_id,
                 "at": row.history_date,
                 "type": HISTORY_TYPES.get(row.history_type, row.history_type),
-                "by": row.history_user.get_username() if row.history_user else None,
-                "changes": changes,
+                "by": row.history_user,
+                "changes": [] if previous is None else _changes(previous, row),
             }
         )
     return entries
 
 
-def _changes(old, new) -> dict:
-    """Field: [old, new] for every tracked field that differs, including those no form
+def history_entries(record, limit: int = 200) -> list[dict]:
+    """The change history of ``record``, newest first, each entry with its diff."""
+    return [
+        {
+            **entry,
+            "by": entry["by"].get_username() if entry["by"] else None,
+            "changes": {
+                field.name: [_plain(before), _plain(after)]
+                for field, before, after in entry["changes"]
+            },
+        }
+        for entry in history_changes(record, limit)
+    ]
+
+
+def _changes(old, new) -> list[tuple]:
+    """(field, old, new) for every tracked field that differs, including those no form
     edits (status, stage dates, deleted_at), which ``diff_against`` leaves out."""
-    changes = {}
+    changes = []
     for field in new.tracked_fields:
         if field.name in HISTORY_UNDIFFED:
             continue
         before, after = getattr(old, field.attname), getattr(new, field.attname)
         if before != after:
-            changes[field.name] = [_plain(before), _plain(after)]
+            changes.append((field, before, after))
     return changes
 
 

@@ -7,7 +7,6 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 
 from pipewise.activities.permissions import activity_visible_to, task_visible_to
-from pipewise.core.api import history_entries
 from pipewise.customers.choices import AccountType, BuyingRole
 from pipewise.customers.filters import AccountFilter, ContactFilter
 from pipewise.customers.forms import AccountForm, ContactForm
@@ -30,6 +29,7 @@ from pipewise.pipeline.selectors import opportunity_list, opportunity_totals
 from pipewise.web.access import writer_required
 from pipewise.web.export import export_response
 from pipewise.web.forms import form_saved
+from pipewise.web.history import readable_history
 from pipewise.web.lists import keyset_page
 from pipewise.web.lookup import lookup_options
 
@@ -119,7 +119,7 @@ def account_detail(request, pk):
                 .order_by("due_at")[:20]
             ),
             "can_change": can_change_owned(user, account.owner_id),
-            "history": history_entries(account, limit=20),
+            "history": readable_history(account, user=request.user, limit=20),
         },
     )
 
@@ -224,7 +224,7 @@ def contact_detail(request, pk):
                 .order_by("-occurred_at")[:RELATED_LIMIT]
             ),
             "can_change": can_change_owned(user, contact.owner_id),
-            "history": history_entries(contact, limit=20),
+            "history": readable_history(contact, user=request.user, limit=20),
         },
     )
 

@@ -13,6 +13,13 @@ them to the database needs no time-zone conversion.
 Deals close in seasonal waves: most in December and March (fiscal year and
 quarter ends), more in the last two weeks of every quarter, few between
 Christmas and New Year or in August; and the business grows over the two years.
+
+Laid out around today: deals close over the last two years and the next four
+months, so open deals expect to close ahead (a few slipped days or weeks ago);
+stage changes and activities run up to yesterday, the oldest from deals that
+started a few months before the two years; open tasks are due from at most
+three weeks ago (``OVERDUE_AT_MOST``) to a few weeks ahead; targets are set for
+the fiscal year of today.
 """
 
 from __future__ import annotations
@@ -25,6 +32,9 @@ import random
 YEARS_OF_HISTORY = 2
 PAST_BUSINESS_DAYS = 261 * YEARS_OF_HISTORY  # the window deals are spread over
 FUTURE_BUSINESS_DAYS = 85  # about four months of open pipeline ahead
+# Deals that close early in the window started before it: without these months the first
+# quarter of last year would look empty (and last year's seasonality with it).
+LEAD_IN_BUSINESS_DAYS = 80
 _MARGIN = 160  # business days kept beyond both ends (accounts older than the window...)
 OPENING_MINUTES = 8 * 60
 WORKING_MINUTES = 10 * 60
@@ -38,6 +48,9 @@ MARKETING_SEASON = {
     1: 1.0, 2: 1.1, 3: 1.2, 4: 1.15, 5: 1.05, 6: 0.95,
     7: 0.75, 8: 0.65, 9: 1.15, 10: 1.25, 11: 1.1, 12: 0.7,
 }  # fmt: skip
+# Open tasks are at most this many business days late (three weeks): a team that keeps
+# up with its work, not a backlog of tasks that would have been done or dropped long ago.
+OVERDUE_AT_MOST = 15
 QUARTER_END_BOOST = 1.5  # in the last two weeks of a quarter
 GROWTH_OVER_WINDOW = 0.35  # 35 % more business at the end of the window than at its start
 

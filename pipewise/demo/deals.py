@@ -6,12 +6,14 @@ Each deal is simulated from start to finish before it is placed in time:
    (lost, with a reason that fits how far they got: "No budget" early, "Price
    too high" or a competitor late); the rest are won after the last stage;
 2. its size: a log-normal amount by the account's segment (2 k – 250 k), and
-   for deals that got as far as a presentation often a set of line items whose
-   total *is* the amount; before that the amount is the first estimate;
+   for deals that got as far as a quote (a presentation, a proposal) a set of
+   line items whose total *is* the amount, so every won deal sells products of
+   a product line; before that the amount is the first estimate;
 3. its pace: a dwell time in every stage it visits, longer for bigger deals;
 4. its place in time: the day it ends is drawn from the closing season (more
    in December, March and quarter ends) over the last two years and the next
-   three months; it starts that many business days earlier.
+   four months; it starts that many business days earlier (the deals that end
+   first started up to ``LEAD_IN_BUSINESS_DAYS`` before the two years).
 
 Whatever would happen after today is cut off: a deal whose end lies in the
 future is open, in the stage it had reached by today, with that end as its
@@ -43,6 +45,8 @@ from pipewise.demo.chance import Weighted, pick
 from pipewise.demo.clock import (
     CLOSING_SEASON,
     FUTURE_BUSINESS_DAYS,
+    LEAD_IN_BUSINESS_DAYS,
+    OVERDUE_AT_MOST,
     PAST_BUSINESS_DAYS,
     DemoCalendar,
 )
@@ -67,10 +71,12 @@ from pipewise.pipeline.selectors import outcome_stage
 KEEP_GOING = (0.72, 0.74, 0.86, 0.88, 0.80, 0.84, 0.76, 0.97)  # chance to reach the next one
 DWELL_DAYS = (6, 8, 8, 7, 10, 10, 14, 6)  # mean business days spent there by a 20 k deal
 STALLING = 2.0  # a deal that will be lost lingers this much longer in its last stage
-PRESENTATION = 4  # from this stage on the amount is the quoted one (and line items exist)
+# The first open stage at least this likely to close is where the deal is quoted: from
+# there on its amount is the quoted one and its line items exist (Presentation in the
+# default process, Proposal in the enterprise one, Quote in the transactional one).
+QUOTED_PROBABILITY = 45
 MEDIAN_AMOUNT = {SMB: 6_000, MID_MARKET: 25_000, ENTERPRISE: 80_000, PUBLIC: 40_000}
 MIN_AMOUNT, MAX_AMOUNT = 2_000, 250_000
-LINE_ITEM_SHARE = 0.55  # of the deals that reached a presentation
 SLIPPED_SHARE = 0.05  # open deals whose expected close date has already passed
 PRICE, COMPETITOR, BUDGET, STALLED, FEATURES, TIMING = LOST_REASONS
 LOST_REASON_BY_PHASE = (  # early / middle / late stages, weights in LOST_REASONS order
@@ -111,6 +117,7 @@ class Process:
     open_stages: tuple[Stage, ...]
     won: Stage
     lost: Stage
+    quoted_from: int  # the position of the open stage where the deal is quoted
 
     @classmethod
     def of(cls, pipeline: Pipeline) -> Process:
@@ -119,7 +126,8 @@ class Process:
         lost = outcome_stage(pipeline, OpportunityStatus.LOST)
         if not stages or won is None or lost is None:
             raise ValidationError(NOT_A_PROCESS.format(pipeline=pipeline.name))
-        return cls(pipeline, stages, won, lost)
+        quoted = [p for p, s in enumerate(stages) if s.probability >= QUOTED_PROBABILITY]
+        return cls(pipeline, stages, won, lost, quoted[0] if quoted else len(stages) - 1)
 
     def table(self, values: tuple, position: int):
         """A per-stage constant for ``position``, stretched if the process has other lengths."""
@@ -221,7 +229,7 @@ class DealFactory:
         rng = self.rng
         final = self._amount(account.segment)
         lines = []
-        if visited > PRESENTATION and rng.random() < LINE_ITEM_SHARE:
+        if visited > self.process.quoted_from:
             lines = self._line_items(final, account.segment)
             final = sum((_line_total(q, s.list_price, d) for s, q, d in lines), Decimal(0))
         final = Decimal(final).quantize(CENTS)
@@ -237,6 +245,7 @@ class DealFactory:
         still has a deal in every open stage).
         """
         rng = self.rng
+        earliest = -PAST_BUSINESS_DAYS - LEAD_IN_BUSINESS_DAYS
         lost_at = None if showcase is not None else self._fate()
         visited = len(self.process.open_stages) if lost_at is None else lost_at + 1
         if showcase is not None:  # today falls inside stage ``showcase``
@@ -252,9 +261,9 @@ class DealFactory:
                 account = self._account_before(end - 9 * visited)
                 final, estimate, lines, dwell = self._shape(account, visited, lost_at is not None)
                 start = end - sum(dwell)
-                if -PAST_BUSINESS_DAYS <= start < -0.05:
+                if earliest <= start < -0.05:
                     break
-        start = min(max(start, -PAST_BUSINESS_DAYS), -0.05)
+        start = min(max(start, earliest), -0.05)
         # A deal at a converted lead's account starts when the lead is converted.
         lead_pk = None
         if account.lead_pk and not account.lead_linked and start >= account.created:
@@ -292,7 +301,7 @@ class DealFactory:
             stages.append(process.lost if lost_at is not None else process.won)
         current = stages[-1]
         # Quoted (final) amount from the presentation on; the first estimate before it.
-        quoted = visited_open > PRESENTATION
+        quoted = visited_open > process.quoted_from
         amount = final if quoted else estimate
         theme = pick(rng, names.DEAL_THEMES)
         lost_reason = competitor = ""
@@ -345,7 +354,7 @@ class DealFactory:
                 to_stage_id=stage.id,
                 changed_by_id=(opener if row == 0 else owner).id,
                 changed_at=calendar.at(t),
-                amount=final if min(row, visited_open - 1) >= PRESENTATION else estimate,
+                amount=final if min(row, visited_open - 1) >= process.quoted_from else estimate,
             )
             previous = stage.id
         if lines and quoted:
@@ -403,7 +412,7 @@ class DealFactory:
                 work.activity(kind, subject.format(**words), t, success.pk, links)
         if rng.random() < 0.4:
             due = closed + rng.uniform(5, 15)
-            done = due < NOW and rng.random() < 0.85
+            done = due < -OVERDUE_AT_MOST or (due < NOW and rng.random() < 0.85)
             work.task(
                 CUSTOMER_TASKS[0], words, due=due, assignee_id=success.pk,
                 created_by_id=owner.pk,

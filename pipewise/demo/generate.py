@@ -180,8 +180,37 @@ def demo_generate(
 
 
 def _load(report, calendar, *, size, seed, progress) -> None:
-    """Organisation and catalogue, then accounts, leads and deals, in one transaction."""
-    with transaction.atomic(), indexes_deferred(progress):
+    """Organisation and catalogue, then accounts, leads and deals, then the running totals
+    and the year's plans read from them, in one transaction."""
+    with transaction.atomic():
+        org, catalogue, writer, results = _book(
+            report, calendar, size=size, seed=seed, progress=progress
+        )
+        # Deals and activities went in by bulk insert, around the services that keep the
+        # running counts; the plans read their history from those counts.
+        stage_totals_rebuild()
+        activity_days_rebuild()
+        furthest_stages_fill()
+        plans = planning_generate(
+            org=org, today=calendar.today, rng=random.Random(f"{seed}:planning")
+        )
+    organisation = {
+        User: len(org.users),
+        Territory: len(org.territories),
+        Team: Team.objects.count(),
+        Product: len(catalogue.products),
+    }
+    report.written = (
+        [(label, organisation.get(model, writer.written[model])) for label, model in REPORTED]
+        + list(results.items())
+        + list(plans.items())
+    )
+
+
+def _book(report, calendar, *, size, seed, progress):
+    """The organisation, catalogue, accounts, leads and deals, written with the secondary
+    indexes of the empty tables built once at the end."""
+    with indexes_deferred(progress):
         org = organisation_build()
         catalogue = catalogue_build()
         pipelines = processes_build()
@@ -219,18 +248,4 @@ def _load(report, calendar, *, size, seed, progress) -> None:
                 progress=progress,
             )
         results = process_results_generate(pipelines=pipelines, now=calendar.at(NOW))
-        planning_generate(org=org, today=calendar.today)
-    # Deals and activities went in by bulk insert, around the services that keep the
-    # running counts.
-    stage_totals_rebuild()
-    activity_days_rebuild()
-    furthest_stages_fill()
-    organisation = {
-        User: len(org.users),
-        Territory: len(org.territories),
-        Team: Team.objects.count(),
-        Product: len(catalogue.products),
-    }
-    report.written = [
-        (label, organisation.get(model, writer.written[model])) for label, model in REPORTED
-    ] + list(results.items())
+    return org, catalogue, writer, results

@@ -13,7 +13,8 @@ Two kinds of lead are written:
 
 Each lead has ``LeadStatusChange`` rows from creation to its current status,
 following the transitions the lead services allow, and SDR call attempts,
-e-mails and follow-up tasks between those changes.
+e-mails, qualification calls, hand-off meetings and follow-up tasks between those
+changes.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pipewise.demo.people import Organisation
 from pipewise.demo.work import (
     LEAD_TASKS,
     SDR_ACTIVITIES,
+    SDR_HAND_OFF,
     SDR_QUALIFYING,
     Links,
     WorkLog,
@@ -217,6 +219,9 @@ class LeadFactory:
         if status in (QUALIFIED, CONVERTED):
             kind, subject = SDR_QUALIFYING
             work.activity(kind, subject.format(**words), last - 0.02, sdr_id, links)
+        if status == CONVERTED:  # the SDR books the meeting that hands the lead over
+            kind, subject = SDR_HAND_OFF
+            work.activity(kind, subject.format(**words), last - 0.01, sdr_id, links)
         # A follow-up task: open for leads still in play (a few of them late), done for the
         # ones decided. New leads nobody touched for weeks mostly have no task at all.
         if status == NEW and (times[0] > -15 or rng.random() < 0.2):

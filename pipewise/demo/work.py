@@ -2,9 +2,10 @@
 
 The words follow the sales process: a prospecting call, a discovery workshop,
 a product demo, a proposal, a negotiation call, a kick-off; SDRs make call
-attempts and send sequence e-mails; customer success holds onboarding
-check-ins. ``WorkLog`` turns a moment (business-day time) and a context (deal,
-account, contact, lead) into rows for the ``BulkWriter``.
+attempts, send sequence e-mails and hand qualified leads over in a meeting;
+customer success holds onboarding check-ins. ``WorkLog`` turns a moment
+(business-day time) and a context (deal, account, contact, lead) into rows for
+the ``BulkWriter``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pipewise.activities.choices import ActivityOutcome, ActivityType, TaskPriority, TaskStatus
 from pipewise.activities.models import Activity, Task, TodoItem
 from pipewise.demo.chance import Weighted, pick
-from pipewise.demo.clock import DemoCalendar
+from pipewise.demo.clock import OVERDUE_AT_MOST, DemoCalendar
 from pipewise.demo.writer import BulkWriter
 
 CALL, EMAIL, MEETING = ActivityType.CALL, ActivityType.EMAIL, ActivityType.MEETING
@@ -45,6 +46,7 @@ WON_ACTIVITIES = ((MEETING, "Onboarding kick-off"), (CALL, "30-day check-in with
 SDR_ACTIVITIES = ((CALL, "Call attempt {n}"), (EMAIL, "Sequence e-mail {n}: {theme}"),
                   (CALL, "Connect call"), (EMAIL, "Shared a case study"))  # fmt: skip
 SDR_QUALIFYING = (CALL, "Qualification call with {contact}")
+SDR_HAND_OFF = (MEETING, "Hand-off meeting: {contact} meets the account executive")
 
 OUTCOMES: dict[str, Weighted[str]] = {
     CALL: Weighted(
@@ -200,10 +202,15 @@ class WorkLog:
     ) -> int:
         """Give someone a task due at business-day time ``due`` (or later today), with to-dos.
 
-        A done task has ``completed`` (business-day time); its to-dos are ticked
-        with the result measured. An in-progress task has its first to-dos ticked.
+        Open work is never more than ``OVERDUE_AT_MOST`` business days late: an older due
+        time moves into the last three weeks. A done task has ``completed`` (business-day
+        time); its to-dos are ticked with the result measured. An in-progress task has its
+        first to-dos ticked.
         """
         rng = self.rng
+        still_open = status in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
+        if still_open and due is not None and due < -OVERDUE_AT_MOST:
+            due = -rng.uniform(0.5, OVERDUE_AT_MOST)  # a few days to three weeks late
         if due_today:
             due_at = self.calendar.today_at(pick(rng, (11, 14, 16, 17)))
             created = -rng.uniform(0.2, 5)

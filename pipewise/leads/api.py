@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -14,7 +14,7 @@ from pipewise.customers.permissions import account_visible_to, contact_visible_t
 from pipewise.leads.choices import LeadStatus
 from pipewise.leads.filters import LeadFilter
 from pipewise.leads.models import Lead
-from pipewise.leads.permissions import access_lead, lead_visible_to
+from pipewise.leads.permissions import access_lead, conversion_landing, lead_visible_to
 from pipewise.leads.selectors import lead_duplicates
 from pipewise.leads.services import lead_change_status, lead_convert, lead_create, lead_update
 from pipewise.org.models import User
@@ -103,16 +103,59 @@ class LeadConvertSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False)
 
 
+class LandingSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["opportunity", "account", "contact", "lead"])
+    id = serializers.IntegerField()
+
+
 class ConversionSerializer(serializers.Serializer):
+    """What the lead became. ``account`` and ``contact`` are given in full when the caller may
+    see them (null otherwise: an SDR converting for an account executive); ``landing`` is the
+    first record of the conversion the caller may open."""
+
     lead = LeadSerializer()
-    account = AccountSerializer()
-    contact = ContactSerializer()
+    account = serializers.SerializerMethodField()
+    contact = serializers.SerializerMethodField()
+    account_id = serializers.IntegerField(source="account.pk")
+    contact_id = serializers.IntegerField(source="contact.pk")
     opportunity = serializers.SerializerMethodField()
     account_created = serializers.BooleanField()
     contact_created = serializers.BooleanField()
+    owner = serializers.IntegerField(source="owner.pk", help_text="Who owns the new records.")
+    owner_name = serializers.CharField(source="owner.__str__")
+    activities_carried = serializers.IntegerField(
+        help_text="The lead's activities now linked to the contact, account and deal."
+    )
+    landing = serializers.SerializerMethodField()
+
+    def _user(self):
+        return self.context["request"].user
+
+    @extend_schema_field(AccountSerializer(allow_null=True))
+    def get_account(self, conversion):
+        if not account_visible_to(self._user()).filter(pk=conversion.account.pk).exists():
+            return None
+        return AccountSerializer(conversion.account, context=self.context).data
+
+    @extend_schema_field(ContactSerializer(allow_null=True))
+    def get_contact(self, conversion):
+        if not contact_visible_to(self._user()).filter(pk=conversion.contact.pk).exists():
+            return None
+        return ContactSerializer(conversion.contact, context=self.context).data
 
     def get_opportunity(self, conversion) -> int | None:
         return conversion.opportunity.pk if conversion.opportunity else None
+
+    @extend_schema_field(LandingSerializer)
+    def get_landing(self, conversion) -> dict:
+        kind, pk = conversion_landing(
+            self._user(),
+            lead=conversion.lead,
+            opportunity=conversion.opportunity,
+            account=conversion.account,
+            contact=conversion.contact,
+        )
+        return {"type": kind, "id": pk}
 
 
 class DuplicatesSerializer(serializers.Serializer):

@@ -10,9 +10,11 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from pipewise.customers.permissions import account_visible_to, contact_visible_to
 from pipewise.leads.models import Lead
 from pipewise.org.models import User
 from pipewise.org.permissions import NOT_YOURS, can_change_owned, owner_ids_visible_to
+from pipewise.pipeline.permissions import opportunity_visible_to
 
 
 def lead_visible_to(user: User) -> QuerySet[Lead]:
@@ -33,3 +35,20 @@ def access_lead(user: User, pk, *, for_write: bool = False) -> Lead:
     if for_write and not can_change_lead(user, lead):
         raise PermissionDenied(NOT_YOURS)
     return lead
+
+
+def conversion_landing(user: User, *, lead: Lead, opportunity, account, contact) -> tuple[str, int]:
+    """Where ``user`` goes after converting ``lead``: the first of the deal, the account, the
+    contact and the lead itself that they may see (an SDR converting for an account
+    executive may see none of the new records). Returns (kind, pk)."""
+    # the deal, when the converter sees it (their own, or a report's)
+    if opportunity is not None and opportunity_visible_to(user).filter(pk=opportunity.pk).exists():
+        return "opportunity", opportunity.pk
+    # the account, by owner or territory
+    if account_visible_to(user).filter(pk=account.pk).exists():
+        return "account", account.pk
+    # the contact, by owner or its account
+    if contact_visible_to(user).filter(pk=contact.pk).exists():
+        return "contact", contact.pk
+    # the lead, which stays its owner's
+    return "lead", lead.pk

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -97,3 +98,27 @@ def lead_duplicates(
             leads.filter(email_normalised=email).exclude(pk=lead.pk).order_by("-id")[:limit]
         )
     return found
+
+
+def lead_assigned_at(leads: list[Lead]) -> dict[int, datetime.datetime]:
+    """When each lead was given to its current owner, read from its change history in
+    one query: the oldest change in the unbroken run of rows that name today's owner.
+    A lead never reassigned was assigned when it was created."""
+    owners = {lead.pk: lead.owner_id for lead in leads}
+    rows = (
+        Lead.history.filter(id__in=owners)
+        .order_by("id", "-history_date", "-history_id")
+        .values_list("id", "owner_id", "history_date")
+    )
+    assigned: dict[int, datetime.datetime] = {}
+    broken: set[int] = set()
+    for lead_id, owner_id, at in rows:
+        if lead_id in broken:
+            continue
+        if owner_id != owners[lead_id]:
+            broken.add(lead_id)
+            continue
+        assigned[lead_id] = at
+    for lead in leads:
+        assigned.setdefault(lead.pk, lead.created_at)
+    return assigned

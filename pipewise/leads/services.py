@@ -13,7 +13,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from pipewise.activities.services import notify_on_assign
+from pipewise.activities.choices import NotificationKind, SubjectType
+from pipewise.activities.models import Activity
+from pipewise.activities.services import (
+    Pending,
+    activity_update,
+    notifications_write,
+    notify_on_assign,
+)
 from pipewise.core.concurrency import bump_version, lock_current
 from pipewise.core.services import record_create, record_update
 from pipewise.customers.choices import AccountType
@@ -135,6 +142,8 @@ class Conversion:
     opportunity: Opportunity | None
     account_created: bool
     contact_created: bool
+    owner: User
+    activities_carried: int
 
 
 @transaction.atomic
@@ -156,7 +165,10 @@ def lead_convert(
 
     Pass ``account``/``contact`` to link to existing records (the duplicates that
     ``lead_duplicates`` found) instead of creating new ones. Either everything is
-    written, or nothing is.
+    written, or nothing is. The lead's activities and notes carry over: each is
+    linked to the contact, the account and the deal, so their timelines show
+    what happened before the hand-off. When the new records belong to someone
+    else (an SDR converting for an account executive), that owner is notified.
     """
     fresh = lock_current(lead, expected_version=expected_version)
     if fresh.status == LeadStatus.CONVERTED:
@@ -218,11 +230,69 @@ def lead_convert(
     fresh._history_user = by
     fresh.save()
     _record_status(fresh, from_status=from_status, by=by, at=fresh.converted_at)
-    return Conversion(
+    conversion = Conversion(
         lead=fresh,
         account=account,
         contact=contact,
         opportunity=opportunity,
         account_created=account_created,
         contact_created=contact_created,
+        owner=owner,
+        activities_carried=_carry_over_activities(
+            fresh, by=by, account=account, contact=contact, opportunity=opportunity
+        ),
+    )
+    if opportunity is not None and owner.pk != by.pk:
+        _notify_hand_off(conversion, by=by)
+    return conversion
+
+
+def _carry_over_activities(
+    lead: Lead, *, by: User, account: Account, contact: Contact, opportunity: Opportunity | None
+) -> int:
+    """Link the lead's activities to what it became (links they already have are kept)."""
+    links = {"account": account, "contact": contact, "opportunity": opportunity}
+    carried = 0
+    for activity in Activity.objects.filter(lead=lead).order_by("id"):
+        changes = {
+            name: record
+            for name, record in links.items()
+            if record is not None and getattr(activity, f"{name}_id") is None
+        }
+        if changes:
+            activity_update(activity=activity, by=by, **changes)
+            carried += 1
+    return carried
+
+
+def _notify_hand_off(conversion: Conversion, *, by: User) -> None:
+    """Tell the deal's new owner it was handed to them from a lead, and what came with it.
+
+    Written in the transaction with the occasion of ``opportunity_create``'s
+    "assigned to you" notice (``v`` + the deal's version), which therefore adds
+    no second one: the owner gets one notice, this one.
+    """
+    opportunity, lead = conversion.opportunity, conversion.lead
+    carried = conversion.activities_carried
+    history = (
+        f" Its {carried} activit{'y' if carried == 1 else 'ies'} are on the deal's timeline."
+        if carried
+        else ""
+    )
+    notifications_write(
+        kind=NotificationKind.ASSIGNED,
+        items=[
+            Pending(
+                recipient_id=conversion.owner.pk,
+                subject_type=SubjectType.OPPORTUNITY,
+                subject_id=opportunity.pk,
+                occasion=f"v{opportunity.version}",
+                title=f"Lead handed over to you: {opportunity}",
+                body=(
+                    f"{by} converted the lead {lead.full_name} of {conversion.account} "
+                    f"and handed the deal to you.{history}"
+                ),
+            )
+        ],
+        now=timezone.now(),
     )

@@ -11,18 +11,24 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from pipewise.activities.permissions import activity_visible_to, task_visible_to
-from pipewise.core.api import history_entries
 from pipewise.customers.permissions import account_visible_to, contact_visible_to
 from pipewise.leads.choices import OPEN_LEAD_STATUSES, LeadSource, LeadStatus, Rating
 from pipewise.leads.filters import LeadFilter
 from pipewise.leads.forms import LeadBulkForm, LeadConvertForm, LeadForm, LeadStatusForm
-from pipewise.leads.permissions import access_lead, can_change_lead, lead_visible_to
+from pipewise.leads.permissions import (
+    access_lead,
+    can_change_lead,
+    conversion_landing,
+    lead_visible_to,
+)
 from pipewise.leads.selectors import lead_duplicates
 from pipewise.leads.services import lead_change_status, lead_convert, lead_create, lead_update
 from pipewise.org.models import Territory, User
+from pipewise.pipeline.permissions import opportunity_visible_to
 from pipewise.web.access import writer_required
 from pipewise.web.export import export_response
 from pipewise.web.forms import add_service_errors, form_saved
+from pipewise.web.history import readable_history
 from pipewise.web.lists import count_label, keyset_page, list_count
 from pipewise.web.lookup import lookup_options
 
@@ -131,7 +137,10 @@ def lead_bulk(request):
 def lead_detail(request, pk):
     user = request.user
     lead = get_object_or_404(
-        lead_visible_to(user).select_related("owner", "territory", "account", "contact"), pk=pk
+        lead_visible_to(user).select_related(
+            "owner", "territory", "account__owner", "contact__owner"
+        ),
+        pk=pk,
     )
     activities = list(
         activity_visible_to(user)
@@ -156,20 +165,29 @@ def lead_detail(request, pk):
             ),
             "status_form": LeadStatusForm(lead=lead),
             "can_change": can_change_lead(user, lead),
-            "opportunities": list(
-                lead.opportunities.filter(
-                    pk__in=_visible_opportunity_ids(user, lead)
-                ).select_related("stage")
-            ),
-            "history": history_entries(lead, limit=20),
+            "history": readable_history(lead, user=request.user, limit=20),
+            **_converted_into(user, lead),
         },
     )
 
 
-def _visible_opportunity_ids(user, lead):
-    from pipewise.pipeline.permissions import opportunity_visible_to
-
-    return opportunity_visible_to(user).filter(lead=lead).values("pk")
+def _converted_into(user, lead) -> dict:
+    """What the lead became, linked where the reader may open it; a deal handed to someone
+    the reader cannot see is named by its owner only."""
+    visible = opportunity_visible_to(user).filter(lead=lead).values("pk")
+    return {
+        "opportunities": list(lead.opportunities.filter(pk__in=visible).select_related("stage")),
+        "handed_to": sorted(
+            {
+                str(deal.owner)
+                for deal in lead.opportunities.exclude(pk__in=visible).select_related("owner")
+            }
+        ),
+        "account_visible": bool(lead.account_id)
+        and account_visible_to(user).filter(pk=lead.account_id).exists(),
+        "contact_visible": bool(lead.contact_id)
+        and contact_visible_to(user).filter(pk=lead.contact_id).exists(),
+    }
 
 
 @writer_required
@@ -278,10 +296,15 @@ def lead_convert_view(request, pk):
             ]
             if conversion.opportunity:
                 made.append(f"opportunity “{conversion.opportunity}”")
-            messages.success(request, "Lead converted: " + ", ".join(made) + ".")
-            if conversion.opportunity:
-                return redirect("pipeline:detail", pk=conversion.opportunity.pk)
-            return redirect("customers:account_detail", pk=conversion.account.pk)
+            kind, landing_pk = conversion_landing(
+                user,
+                lead=conversion.lead,
+                opportunity=conversion.opportunity,
+                account=conversion.account,
+                contact=conversion.contact,
+            )
+            messages.success(request, _converted_message(conversion, made, by=user, landing=kind))
+            return redirect(LANDING_PAGES[kind], pk=landing_pk)
     chosen_account = (
         request.POST.get("account", "")
         if request.method == "POST"
@@ -301,6 +324,28 @@ def lead_convert_view(request, pk):
             "chosen_contact": chosen_contact,
         },
     )
+
+
+LANDING_PAGES = {
+    "opportunity": "pipeline:detail",
+    "account": "customers:account_detail",
+    "contact": "customers:contact_detail",
+    "lead": "leads:detail",
+}
+
+
+def _converted_message(conversion, made: list[str], *, by: User, landing: str) -> str:
+    """What the converter is told: what was made, who owns it, what they can no longer open."""
+    message = "Lead converted: " + ", ".join(made) + "."
+    if conversion.owner.pk != by.pk:
+        message += f" {conversion.owner} owns them now"
+        message += " and was notified." if conversion.opportunity else "."
+        if landing != "opportunity" and conversion.opportunity:
+            message += " The deal is theirs, so it is not among the records you can open."
+    carried = conversion.activities_carried
+    if carried:
+        message += f" {carried} activit{'y' if carried == 1 else 'ies'} of the lead moved with it."
+    return message
 
 
 @login_required

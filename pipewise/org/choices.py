@@ -23,6 +23,12 @@ CONFIGURE_ROLES = frozenset({Role.ADMIN, Role.SALES_OPS})
 SEE_ALL_LEADS_ROLES = SEE_ALL_ROLES | {Role.MARKETING}
 # Roles that only read.
 READ_ONLY_ROLES = frozenset({Role.EXECUTIVE})
+# Roles that own deals (and so their quotes and orders); SDRs and marketing hand leads over.
+DEAL_ROLES = frozenset(
+    {Role.ACCOUNT_EXECUTIVE, Role.CUSTOMER_SUCCESS, Role.SALES_MANAGER, Role.PARTNER_MANAGER}
+)
+# Roles that carry a quota (revenue, deals, leads or meetings); marketing carries none here.
+QUOTA_ROLES = DEAL_ROLES | {Role.SDR}
 
 
 class TerritoryLevel(models.TextChoices):

@@ -31,7 +31,8 @@ from pipewise.pipeline.services import (
     opportunity_close_won,
     opportunity_create,
     opportunity_delete,
-    opportunity_move_stage,
+    opportunity_move_interactive,
+    opportunity_reopen,
     opportunity_restore,
     opportunity_set_line_items,
     opportunity_update,
@@ -234,17 +235,60 @@ class MovedSerializer(OpportunitySerializer):
 class MoveSerializer(serializers.Serializer):
     stage = serializers.PrimaryKeyRelatedField(queryset=Stage.objects.all())
     lost_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    confirm = serializers.BooleanField(
+        default=False, help_text="Moving into Won: as ``confirm`` of the win action."
+    )
+    version = serializers.IntegerField(required=False)
+
+
+CLOSE_OPEN_TASKS_HELP = (
+    "Cancel the deal's open tasks, with a note (the after-sales tasks a win creates stay)."
+)
+
+
+class WinSerializer(serializers.Serializer):
+    confirm = serializers.BooleanField(
+        default=False,
+        help_text="Win even though stages are skipped or exit criteria unmet "
+        "(without it such a win is refused with 400, naming them).",
+    )
+    close_open_tasks = serializers.BooleanField(default=True, help_text=CLOSE_OPEN_TASKS_HELP)
     version = serializers.IntegerField(required=False)
 
 
 class LoseSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="Why the deal was lost.")
     competitor = serializers.CharField(required=False, allow_blank=True)
+    close_open_tasks = serializers.BooleanField(default=True, help_text=CLOSE_OPEN_TASKS_HELP)
     version = serializers.IntegerField(required=False)
 
 
-class VersionSerializer(serializers.Serializer):
+class ReopenSerializer(serializers.Serializer):
+    stage = serializers.PrimaryKeyRelatedField(
+        queryset=Stage.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The open stage to reopen into (default: the one the deal closed from).",
+    )
     version = serializers.IntegerField(required=False)
+
+
+class ClosedSerializer(OpportunitySerializer):
+    """The won or lost deal, with how many of its open tasks were cancelled."""
+
+    tasks_closed = serializers.IntegerField(read_only=True)
+
+    class Meta(OpportunitySerializer.Meta):
+        fields = [*OpportunitySerializer.Meta.fields, "tasks_closed"]
+
+
+class ReopenedSerializer(ClosedSerializer):
+    """The reopened deal: tasks the win had created that were cancelled, the order cancelled."""
+
+    order_cancelled = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta(ClosedSerializer.Meta):
+        fields = [*ClosedSerializer.Meta.fields, "order_cancelled"]
 
 
 class StageChangeSerializer(serializers.ModelSerializer):
@@ -337,40 +381,52 @@ class OpportunityViewSet(RecordViewSet, viewsets.ModelViewSet):
         """Move the deal to another stage of its process (writes a stage-history row).
 
         Unmet exit criteria refuse the move (400) when the process blocks, else
-        come back in ``warnings``.
+        come back in ``warnings``. Into Won it is a win (``confirm`` as for ``win``);
+        a closed deal moved into an open stage is reopened (as ``reopen``).
         """
         opportunity = access_opportunity(request.user, pk, for_write=True)
         data = MoveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        moved = opportunity_move_stage(
+        moved = opportunity_move_interactive(
             opportunity=opportunity,
             by=request.user,
             to_stage=data.validated_data["stage"],
             lost_reason=data.validated_data["lost_reason"],
             expected_version=data.validated_data.get("version"),
+            confirmed=data.validated_data["confirm"],
         )
         response = self._respond(moved)
         response.data["warnings"] = moved.stage_change.warnings.splitlines()
         return response
 
-    @extend_schema(request=VersionSerializer, responses=OpportunitySerializer)
+    @extend_schema(request=WinSerializer, responses=ClosedSerializer)
     @action(detail=True, methods=["post"])
     def win(self, request, pk=None):
-        """Close the deal as won."""
+        """Close the deal as won.
+
+        A win that skips stages or leaves exit criteria unmet answers 400 (``confirm``
+        names them) unless ``confirm`` is true. Open tasks are cancelled unless
+        ``close_open_tasks`` is false.
+        """
         opportunity = access_opportunity(request.user, pk, for_write=True)
-        data = VersionSerializer(data=request.data)
+        data = WinSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         won = opportunity_close_won(
             opportunity=opportunity,
             by=request.user,
             expected_version=data.validated_data.get("version"),
+            confirmed=data.validated_data["confirm"],
+            close_open_tasks=data.validated_data["close_open_tasks"],
         )
-        return self._respond(won)
+        response = self._respond(won)
+        response.data["tasks_closed"] = won.tasks_closed
+        return response
 
-    @extend_schema(request=LoseSerializer, responses=OpportunitySerializer)
+    @extend_schema(request=LoseSerializer, responses=ClosedSerializer)
     @action(detail=True, methods=["post"])
     def lose(self, request, pk=None):
-        """Close the deal as lost; a reason is required."""
+        """Close the deal as lost; a reason is required. Open tasks are cancelled unless
+        ``close_open_tasks`` is false."""
         opportunity = access_opportunity(request.user, pk, for_write=True)
         data = LoseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -380,8 +436,34 @@ class OpportunityViewSet(RecordViewSet, viewsets.ModelViewSet):
             reason=data.validated_data["reason"],
             competitor=data.validated_data.get("competitor"),
             expected_version=data.validated_data.get("version"),
+            close_open_tasks=data.validated_data["close_open_tasks"],
         )
-        return self._respond(lost)
+        response = self._respond(lost)
+        response.data["tasks_closed"] = lost.tasks_closed
+        return response
+
+    @extend_schema(request=ReopenSerializer, responses=ReopenedSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        """Undo a win or a loss: the owner within the grace period, managers above at any time.
+
+        The order the win created is cancelled (a delivered or invoiced one refuses the
+        reopen with 400); open tasks created since closing are cancelled.
+        """
+        opportunity = access_opportunity(request.user, pk, for_write=True)
+        data = ReopenSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        reopened = opportunity_reopen(
+            opportunity=opportunity,
+            by=request.user,
+            to_stage=data.validated_data.get("stage"),
+            expected_version=data.validated_data.get("version"),
+        )
+        response = self._respond(reopened)
+        response.data["tasks_closed"] = reopened.tasks_closed
+        order = reopened.order_cancelled
+        response.data["order_cancelled"] = order.pk if order else None
+        return response
 
     @extend_schema(responses=StageChangeSerializer(many=True))
     @action(detail=True, methods=["get"], url_path="stage-history", pagination_class=None)

@@ -9,7 +9,7 @@ from django.urls import reverse_lazy
 from pipewise.catalog.models import Product
 from pipewise.customers.permissions import account_visible_to, contact_visible_to
 from pipewise.org.models import User
-from pipewise.pipeline.choices import LOST_REASONS, CriteriaMode
+from pipewise.pipeline.choices import LOST_REASONS, CriteriaMode, StageKind
 from pipewise.pipeline.models import Opportunity, Pipeline, Stage
 from pipewise.web.forms import LookupSelect
 
@@ -83,6 +83,25 @@ class MoveForm(forms.Form):
     version = forms.IntegerField(required=False)
     lost_reason = forms.CharField(max_length=200, required=False)
     competitor = forms.CharField(max_length=120, required=False)
+
+
+class CloseForm(forms.Form):
+    """Win or lose a deal from its page: the confirmation step's choices (Lost needs a reason)."""
+
+    version = forms.IntegerField(required=False)
+    confirm = forms.BooleanField(required=False)
+    close_open_tasks = forms.BooleanField(required=False)
+    lost_reason = forms.CharField(max_length=200, required=False)
+    competitor = forms.CharField(max_length=120, required=False)
+
+
+class ReopenForm(forms.Form):
+    """Undo a win or a loss: back into an open stage (default: the one it closed from)."""
+
+    version = forms.IntegerField(required=False)
+    stage = forms.ModelChoiceField(
+        queryset=Stage.objects.filter(kind=StageKind.OPEN), required=False
+    )
 
 
 class LineItemForm(forms.Form):

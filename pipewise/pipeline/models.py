@@ -186,6 +186,13 @@ class Opportunity(BusinessRecord):
                 condition=Q(deleted_at__isnull=True),
             ),
             models.Index(fields=["account", "id"], name="opp_account_idx"),
+            # Live deals by account, status and close time (and owner, for visibility): whether
+            # an account bought in a period is one seek (customer retention and churn).
+            models.Index(
+                fields=["account", "status", "closed_at", "owner"],
+                name="opp_live_account_closed_idx",
+                condition=Q(deleted_at__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="opp_amount_not_negative"),

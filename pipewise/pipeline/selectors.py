@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, QuerySet, Sum
 
+from pipewise.activities.choices import OPEN_TASK_STATUSES
+from pipewise.activities.models import Task
 from pipewise.catalog.models import PriceList, Product
 from pipewise.core.money import PER_CENT
 from pipewise.org.choices import Role
@@ -18,7 +22,7 @@ from pipewise.pipeline.choices import (
     OpportunityStatus,
     StageKind,
 )
-from pipewise.pipeline.models import Milestone, Opportunity, Pipeline, Stage
+from pipewise.pipeline.models import Milestone, Opportunity, Order, Pipeline, Quote, Stage
 
 
 def default_pipeline() -> Pipeline:
@@ -136,6 +140,59 @@ def unmet_exit_criteria(opportunity: Opportunity, to_stage: Stage) -> list[str]:
     return problems
 
 
+@dataclass
+class ClosingConcerns:
+    """What closing a deal now would pass over: asked about before it is won or lost."""
+
+    skipped: list[Stage]
+    """Open stages after the furthest one the deal reached (winning jumps over them)."""
+    unmet: list[str]
+    """One sentence per stage left with unmet exit criteria."""
+    open_task_ids: list[int]
+    """The deal's open tasks: pre-sale work that closing leaves without a purpose."""
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.skipped or self.unmet)
+
+
+def closing_concerns(opportunity: Opportunity, to_stage: Stage) -> ClosingConcerns:
+    """What moving ``opportunity`` to the Won or Lost stage ``to_stage`` would skip or leave open.
+
+    Only winning skips stages: a deal may be lost in any stage.
+    """
+    skipped = []
+    if to_stage.kind == StageKind.WON and opportunity.status == StageKind.OPEN:
+        reached = max(opportunity.furthest_stage_order or 0, opportunity.stage.order)
+        skipped = list(
+            opportunity.pipeline.stages.filter(
+                kind=StageKind.OPEN, order__gt=reached, order__lt=to_stage.order
+            ).order_by("order")
+        )
+    return ClosingConcerns(
+        skipped=skipped,
+        unmet=unmet_exit_criteria(opportunity, to_stage),
+        open_task_ids=list(
+            Task.objects.filter(opportunity=opportunity, status__in=OPEN_TASK_STATUSES)
+            .order_by("id")
+            .values_list("pk", flat=True)
+        ),
+    )
+
+
+def stage_before_closing(opportunity: Opportunity) -> Stage:
+    """The open stage a closed deal was in when it was won or lost (its first stage if unknown)."""
+    closing = (
+        opportunity.stage_changes.filter(to_stage_id=opportunity.stage_id)
+        .select_related("from_stage")
+        .order_by("-changed_at", "-id")
+        .first()
+    )
+    if closing is not None and closing.from_stage and closing.from_stage.kind == StageKind.OPEN:
+        return closing.from_stage
+    return first_open_stage(opportunity.pipeline)
+
+
 def milestone_checklist(opportunity: Opportunity) -> list[dict]:
     """Every milestone of the deal's process, stage by stage, with who reached it and when."""
     reached = {
@@ -198,6 +255,28 @@ def discount_status(opportunity: Opportunity) -> dict:
 def currency_of(opportunity: Opportunity) -> str:
     price_list = price_list_of(opportunity)
     return price_list.currency if price_list else OrganisationSettings.current().currency
+
+
+# The printed numbers (``Quote.number`` "Q-000123-2", ``Order.number`` "SO-000042") carry
+# the keys they are made of, so a typed number is found by primary key (an index lookup).
+QUOTE_NUMBER = re.compile(r"^\s*Q-?0*(\d+)(?:-(\d+))?\s*$", re.IGNORECASE)
+ORDER_NUMBER = re.compile(r"^\s*SO-?0*(\d+)\s*$", re.IGNORECASE)
+
+
+def quotes_numbered(quotes: QuerySet[Quote], text: str) -> QuerySet[Quote]:
+    """The quotes whose number is ``text`` ("Q-000123-2"; without the version: every
+    version of that deal's quote); none when ``text`` is not a quote number."""
+    match = QUOTE_NUMBER.match(text)
+    if match is None:
+        return quotes.none()
+    quotes = quotes.filter(opportunity_id=int(match[1]))
+    return quotes.filter(version=int(match[2])) if match[2] else quotes
+
+
+def orders_numbered(orders: QuerySet[Order], text: str) -> QuerySet[Order]:
+    """The order whose number is ``text`` ("SO-000042"); none when it is not one."""
+    match = ORDER_NUMBER.match(text)
+    return orders.filter(pk=int(match[1])) if match else orders.none()
 
 
 # --- stalled deals ----------------------------------------------------------------------------

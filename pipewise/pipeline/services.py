@@ -18,11 +18,13 @@ from django.db import transaction
 from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
-from pipewise.activities.choices import NotificationKind, SubjectType
+from pipewise.activities.choices import OPEN_TASK_STATUSES, NotificationKind, SubjectType
+from pipewise.activities.models import Task
 from pipewise.activities.services import (
     Pending,
     notifications_write,
     notify_on_assign,
+    task_cancel,
     task_create,
 )
 from pipewise.core.concurrency import bump_version, lock_current
@@ -31,12 +33,15 @@ from pipewise.core.running import counted_delete, counted_restore
 from pipewise.core.services import record_create, record_update
 from pipewise.customers.models import Account, Contact
 from pipewise.org.models import User
+from pipewise.org.permissions import NOT_YOURS
 from pipewise.pipeline.choices import (
     AFTER_SALES_TASKS,
     AssigneeRule,
     CriteriaMode,
     DiscountApprovalStatus,
     ForecastCategory,
+    OpportunityStatus,
+    OrderStatus,
     StageKind,
 )
 from pipewise.pipeline.documents import render_quote_pdf
@@ -54,8 +59,9 @@ from pipewise.pipeline.models import (
     StageChange,
     StageFollowUpRun,
 )
-from pipewise.pipeline.permissions import can_decide_discount
+from pipewise.pipeline.permissions import can_decide_discount, can_reopen, reopen_deadline
 from pipewise.pipeline.selectors import (
+    closing_concerns,
     currency_of,
     customer_success_for,
     default_pipeline,
@@ -64,6 +70,7 @@ from pipewise.pipeline.selectors import (
     outcome_stage,
     price_list_of,
     price_of,
+    stage_before_closing,
     unmet_exit_criteria,
 )
 from pipewise.pipeline.totals import contribution, stage_totals_shift
@@ -294,6 +301,70 @@ def _outcome(pipeline: Pipeline, kind: str) -> Stage:
     return stage
 
 
+WIN_NEEDS_CONFIRMATION = (
+    "Winning now skips stages or leaves exit criteria unmet; confirm to close the deal as won."
+)
+WIN_SKIPS_STAGES = "It skips {count} stage{plural}: {names}."
+TASKS_CLOSED_NOTE = "Cancelled: the deal was {outcome} on {day}."
+REOPEN_NOT_CLOSED = "The deal is open; only a won or lost deal can be reopened."
+REOPEN_GRACE_OVER = (
+    "You could reopen this deal until {deadline}; a manager above you can still reopen it."
+)
+REOPEN_INTO_OPEN_STAGE = "Reopen the deal into an open stage of its own sales process."
+REOPEN_ORDER_PROGRESSED = (
+    "Order {number} is already {status}, so the deal cannot be reopened; "
+    "cancel or correct the order instead."
+)
+REOPEN_TASKS_NOTE = "Cancelled: the deal was reopened on {day}."
+
+
+def _close(
+    *,
+    opportunity: Opportunity,
+    by: User | None,
+    to_stage: Stage,
+    confirmed: bool,
+    close_open_tasks: bool,
+    expected_version: int | None,
+    at: datetime.datetime | None,
+    lost_reason: str = "",
+    competitor: str | None = None,
+) -> Opportunity:
+    """Win or lose a deal after asking what it passes over (see ``closing_concerns``)."""
+    fresh = lock_current(opportunity, expected_version=expected_version)
+    concerns = closing_concerns(fresh, to_stage)
+    if concerns.needs_confirmation and not confirmed:
+        details = list(concerns.unmet)
+        if concerns.skipped:
+            names = ", ".join(stage.name for stage in concerns.skipped)
+            count = len(concerns.skipped)
+            plural = "" if count == 1 else "s"
+            details.insert(0, WIN_SKIPS_STAGES.format(count=count, plural=plural, names=names))
+        raise ValidationError({"confirm": [WIN_NEEDS_CONFIRMATION, *details]})
+    closed = opportunity_move_stage(
+        opportunity=fresh,
+        by=by,
+        to_stage=to_stage,
+        expected_version=expected_version,
+        lost_reason=lost_reason,
+        competitor=competitor,
+        at=at,
+    )
+    closed.tasks_closed = 0
+    if close_open_tasks:
+        note = TASKS_CLOSED_NOTE.format(
+            outcome=closed.get_status_display().lower(), day=_day(closed.closed_at)
+        )
+        for task in Task.objects.filter(pk__in=concerns.open_task_ids):
+            task_cancel(task=task, by=by, note=note)
+        closed.tasks_closed = len(concerns.open_task_ids)
+    return closed
+
+
+def _day(moment: datetime.datetime) -> str:
+    return f"{timezone.localtime(moment):%-d %b %Y}"
+
+
 @transaction.atomic
 def opportunity_close_won(
     *,
@@ -301,13 +372,25 @@ def opportunity_close_won(
     by: User | None,
     expected_version: int | None = None,
     at: datetime.datetime | None = None,
+    confirmed: bool = True,
+    close_open_tasks: bool = False,
 ) -> Opportunity:
-    """Close a deal as won (moves it to its process's Won stage)."""
-    return opportunity_move_stage(
+    """Close a deal as won (moves it to its process's Won stage, creates the order).
+
+    People decide on the deal page or through the API, which pass what they
+    confirmed: with ``confirmed=False`` a win that skips stages or leaves exit
+    criteria unmet is refused, naming them. Imports and scripts that record a
+    known outcome leave it True. ``close_open_tasks`` cancels the deal's open
+    (pre-sale) tasks, with a note; the after-sales tasks the win creates stay.
+    The number cancelled is ``tasks_closed`` on the returned deal.
+    """
+    return _close(
         opportunity=opportunity,
         by=by,
-        expected_version=expected_version,
         to_stage=_outcome(opportunity.pipeline, StageKind.WON),
+        confirmed=confirmed,
+        close_open_tasks=close_open_tasks,
+        expected_version=expected_version,
         at=at,
     )
 
@@ -321,16 +404,137 @@ def opportunity_close_lost(
     competitor: str | None = None,
     expected_version: int | None = None,
     at: datetime.datetime | None = None,
+    close_open_tasks: bool = False,
 ) -> Opportunity:
-    """Close a deal as lost, with the reason (and the competitor who won, if known)."""
+    """Close a deal as lost, with the reason (and the competitor who won, if known).
+
+    ``close_open_tasks`` cancels the deal's open tasks, with a note
+    (``tasks_closed`` on the returned deal says how many).
+    """
+    return _close(
+        opportunity=opportunity,
+        by=by,
+        to_stage=_outcome(opportunity.pipeline, StageKind.LOST),
+        confirmed=True,
+        close_open_tasks=close_open_tasks,
+        expected_version=expected_version,
+        at=at,
+        lost_reason=reason,
+        competitor=competitor,
+    )
+
+
+@transaction.atomic
+def opportunity_reopen(
+    *,
+    opportunity: Opportunity,
+    by: User,
+    to_stage: Stage | None = None,
+    expected_version: int | None = None,
+    at: datetime.datetime | None = None,
+) -> Opportunity:
+    """Undo a win or a loss: the deal goes back to an open stage (by default the one it was
+    in when it closed), recorded in the stage history like any move.
+
+    The owner may reopen within ``PIPEWISE_REOPEN_GRACE_DAYS`` of closing; a
+    manager above the owner, sales ops and admins at any time (``can_reopen``).
+    The order the win created is cancelled while it is only confirmed; once it is
+    delivered or invoiced the deal cannot be reopened. Open tasks created since
+    the deal closed (the delivery check, the feedback request, the Won stage's
+    follow-ups) are cancelled with a note; ``tasks_closed`` on the returned deal
+    says how many, ``order_cancelled`` which order (or None).
+    """
+    fresh = lock_current(opportunity, expected_version=expected_version)
+    at = at or timezone.now()
+    if fresh.status == OpportunityStatus.OPEN:
+        raise ValidationError({"status": REOPEN_NOT_CLOSED})
+    if not can_reopen(by, fresh, now=at):
+        if by.pk == fresh.owner_id and not by.is_read_only:
+            deadline = reopen_deadline(fresh)
+            raise PermissionDenied(REOPEN_GRACE_OVER.format(deadline=_day(deadline)))
+        raise PermissionDenied(NOT_YOURS)
+    to_stage = to_stage or stage_before_closing(fresh)
+    if to_stage.kind != StageKind.OPEN or to_stage.pipeline_id != fresh.pipeline_id:
+        raise ValidationError({"stage": REOPEN_INTO_OPEN_STAGE})
+    order = Order.objects.select_for_update().filter(opportunity=fresh).first()
+    if order is not None and order.status in (OrderStatus.DELIVERED, OrderStatus.INVOICED):
+        raise ValidationError(
+            {
+                "order": REOPEN_ORDER_PROGRESSED.format(
+                    number=order.number, status=order.get_status_display().lower()
+                )
+            }
+        )
+    since_closing = list(
+        Task.objects.filter(
+            opportunity=fresh, status__in=OPEN_TASK_STATUSES, created_at__gte=fresh.closed_at
+        ).order_by("id")
+    )
+    reopened = opportunity_move_stage(
+        opportunity=fresh, by=by, to_stage=to_stage, expected_version=expected_version, at=at
+    )
+    reopened.order_cancelled = None
+    if order is not None and order.status == OrderStatus.CONFIRMED:
+        reopened.order_cancelled = order_set_status(
+            order=order, by=by, status=OrderStatus.CANCELLED
+        )
+    note = REOPEN_TASKS_NOTE.format(day=_day(at))
+    for task in since_closing:
+        task_cancel(task=task, by=by, note=note)
+    reopened.tasks_closed = len(since_closing)
+    return reopened
+
+
+WIN_ON_THE_DEAL_PAGE = "Open the deal and use Won there to confirm."
+
+
+@transaction.atomic
+def opportunity_move_interactive(
+    *,
+    opportunity: Opportunity,
+    by: User,
+    to_stage: Stage,
+    expected_version: int | None = None,
+    lost_reason: str = "",
+    competitor: str | None = None,
+    confirmed: bool = False,
+) -> Opportunity:
+    """A stage move a person asked for (the board, the API's move): the same rules as Won
+    and Reopen on the deal's page, so no route passes them by.
+
+    Into the Won stage it is ``opportunity_close_won`` (a win that skips stages
+    or leaves exit criteria unmet needs ``confirmed``); a closed deal moved into
+    an open stage is ``opportunity_reopen`` (grace period, order); any other
+    move is ``opportunity_move_stage``.
+    """
+    if to_stage.pipeline_id == opportunity.pipeline_id and to_stage.pk != opportunity.stage_id:
+        if to_stage.kind == StageKind.WON:
+            try:
+                return opportunity_close_won(
+                    opportunity=opportunity,
+                    by=by,
+                    expected_version=expected_version,
+                    confirmed=confirmed,
+                )
+            except ValidationError as exc:
+                if "confirm" in getattr(exc, "error_dict", {}):
+                    messages = exc.message_dict["confirm"]
+                    raise ValidationError({"confirm": [*messages, WIN_ON_THE_DEAL_PAGE]}) from exc
+                raise
+        if to_stage.kind == StageKind.OPEN and opportunity.status != OpportunityStatus.OPEN:
+            return opportunity_reopen(
+                opportunity=opportunity,
+                by=by,
+                to_stage=to_stage,
+                expected_version=expected_version,
+            )
     return opportunity_move_stage(
         opportunity=opportunity,
         by=by,
+        to_stage=to_stage,
         expected_version=expected_version,
-        to_stage=_outcome(opportunity.pipeline, StageKind.LOST),
-        lost_reason=reason,
+        lost_reason=lost_reason,
         competitor=competitor,
-        at=at,
     )
 
 
@@ -640,11 +844,14 @@ def order_create_from_won(
 ) -> Order | None:
     """Turn a won deal into an order (lines and amounts from its line items) plus after-sales tasks.
 
-    One order per deal: winning again after a reopen keeps the first order and
-    creates no new tasks (returns None). The delivery check and feedback request
-    go to the account's customer success manager, else the account owner.
+    One order per deal: winning again after a move back keeps the first order and
+    creates no new tasks (returns None); after ``opportunity_reopen`` cancelled it,
+    winning again confirms that order anew with the deal's current lines. The
+    delivery check and feedback request go to the account's customer success
+    manager, else the account owner.
     """
-    if Order.objects.filter(opportunity=opportunity).exists():
+    order = Order.objects.filter(opportunity=opportunity).first()
+    if order is not None and order.status != OrderStatus.CANCELLED:
         return None
     lines = list(opportunity.line_items.select_related("product"))
     if lines:
@@ -654,15 +861,14 @@ def order_create_from_won(
         )
     else:
         amount = gross = opportunity.amount
-    order = Order(
-        opportunity=opportunity,
-        amount=amount,
-        gross_amount=gross,
-        currency=currency_of(opportunity),
-        created_at=at,
-        created_by=by,
-        status_changed_at=at,
-    )
+    if order is None:
+        order = Order(opportunity=opportunity, created_at=at, created_by=by)
+    else:
+        order.lines.all().delete()
+    order.status = OrderStatus.CONFIRMED
+    order.amount, order.gross_amount = amount, gross
+    order.currency = currency_of(opportunity)
+    order.status_changed_at = at
     order._history_user = by
     order.save()
     OrderLine.objects.bulk_create(

@@ -11,6 +11,12 @@ urlpatterns = [
     path("opportunities/<int:pk>/", views.opportunity_detail, name="detail"),
     path("opportunities/<int:pk>/edit/", views.opportunity_edit, name="edit"),
     path("opportunities/<int:pk>/move/", views.opportunity_move, name="move"),
+    path(
+        "opportunities/<int:pk>/close/<str:outcome>/",
+        views.opportunity_close_view,
+        name="close",
+    ),
+    path("opportunities/<int:pk>/reopen/", views.opportunity_reopen_view, name="reopen"),
     path("opportunities/<int:pk>/line-items/", views.opportunity_line_items, name="line_items"),
     path("board/", views.board, name="board"),
     path("board/<int:pipeline_id>/", views.board, name="board_pipeline"),

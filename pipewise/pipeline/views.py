@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,10 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from pipewise.activities.permissions import activity_visible_to, task_visible_to
-from pipewise.core.api import history_entries
+from pipewise.activities.choices import TaskStatus
+from pipewise.activities.permissions import task_visible_to
 from pipewise.core.concurrency import ConcurrentUpdate
 from pipewise.core.services import configuration_save
+from pipewise.leads.permissions import lead_visible_to
 from pipewise.org.models import User
 from pipewise.org.permissions import can_change_owned
 from pipewise.org.selectors import user_and_reports_ids
@@ -30,27 +32,38 @@ from pipewise.pipeline.choices import ForecastCategory, OpportunityStatus, Stage
 from pipewise.pipeline.filters import OpportunityFilter
 from pipewise.pipeline.forms import (
     LOST_REASON_CHOICES,
+    CloseForm,
     LineItemFormSet,
     MoveForm,
     OpportunityForm,
     PipelineForm,
+    ReopenForm,
     StageFormSet,
 )
 from pipewise.pipeline.models import Pipeline, Stage
 from pipewise.pipeline.permissions import (
     access_opportunity,
+    can_reopen,
+    deal_activities_visible_to,
     opportunity_owners_visible_to,
     opportunity_visible_to,
+    reopen_deadline,
 )
 from pipewise.pipeline.selectors import (
+    closing_concerns,
     default_pipeline,
     opportunity_list,
     opportunity_totals,
+    outcome_stage,
+    stage_before_closing,
     stalled_condition,
 )
 from pipewise.pipeline.services import (
+    opportunity_close_lost,
+    opportunity_close_won,
     opportunity_create,
-    opportunity_move_stage,
+    opportunity_move_interactive,
+    opportunity_reopen,
     opportunity_set_line_items,
     opportunity_update,
 )
@@ -58,7 +71,8 @@ from pipewise.pipeline.totals import ZERO, StageFigure, filtered_totals, stage_t
 from pipewise.pipeline.views_process import process_context
 from pipewise.web.access import configurer_required, writer_required
 from pipewise.web.export import export_response
-from pipewise.web.forms import add_service_errors, form_saved
+from pipewise.web.forms import CHANGED_BY_SOMEONE_ELSE, add_service_errors, form_saved
+from pipewise.web.history import readable_history
 from pipewise.web.lists import keyset_page
 from pipewise.web.lookup import lookup_options
 from pipewise.web.templatetags.pipewise import money_short
@@ -307,7 +321,8 @@ def board_column(request, pipeline_id, stage_id):
 @writer_required
 @require_POST
 def opportunity_move(request, pk):
-    """Move a deal to another stage through ``opportunity_move_stage``.
+    """Move a deal to another stage through ``opportunity_move_interactive`` (into Won it is
+    a win, which the board cannot confirm; out of Won or Lost a reopen).
 
     The board calls it with ``Accept: application/json`` and gets the refusal
     reason, or the new card and the fresh column totals; the detail page's stage
@@ -330,7 +345,7 @@ def opportunity_move(request, pk):
     moved = None
     if form.is_valid():
         try:
-            moved = opportunity_move_stage(
+            moved = opportunity_move_interactive(
                 opportunity=opportunity,
                 by=user,
                 to_stage=form.cleaned_data["stage"],
@@ -338,6 +353,8 @@ def opportunity_move(request, pk):
                 lost_reason=form.cleaned_data.get("lost_reason", ""),
                 competitor=form.cleaned_data.get("competitor") or None,
             )
+        except PermissionDenied as exc:  # reopening after the grace period
+            message = str(exc)
         except ValidationError as exc:
             message = " ".join(exc.messages)
             if isinstance(exc, ConcurrentUpdate):
@@ -413,7 +430,7 @@ def _stage_history(opportunity):
 def opportunity_detail(request, pk):
     user = request.user
     opportunity = get_object_or_404(
-        opportunity_list(opportunity_visible_to(user)).select_related("lead"), pk=pk
+        opportunity_list(opportunity_visible_to(user)).select_related("lead__owner"), pk=pk
     )
     stages = list(opportunity.pipeline.stages.order_by("order"))
     current = opportunity.stage
@@ -442,28 +459,154 @@ def opportunity_detail(request, pk):
             "line_items": line_items,
             "line_formset": formset,
             "activities": list(
-                activity_visible_to(user)
-                .filter(opportunity=opportunity)
+                deal_activities_visible_to(user, opportunity)
                 .select_related("owner", "opportunity", "account", "contact", "lead")
                 .order_by("-occurred_at")[:50]
             ),
             "tasks": list(
                 task_visible_to(user)
                 .filter(opportunity=opportunity)
+                .exclude(status=TaskStatus.CANCELLED)  # the list link shows them
                 .select_related("assignee", "opportunity")
                 .order_by("status", "due_at")[:30]
             ),
             "stage_history": _stage_history(opportunity),
-            "history": history_entries(opportunity, limit=30),
+            "history": readable_history(opportunity, user=request.user, limit=30),
             "can_change": can_change_owned(user, opportunity.owner_id),
             "lost_reasons": LOST_REASON_CHOICES,
             "lost_stage": next((s for s in stages if s.kind == StageKind.LOST), None),
             "won_stage": next((s for s in stages if s.kind == StageKind.WON), None),
             "overdue": opportunity.status == OpportunityStatus.OPEN
             and opportunity.close_date < timezone.localdate(),
+            "lead_visible": opportunity.lead_id is not None
+            and lead_visible_to(user).filter(pk=opportunity.lead_id).exists(),
+            **_reopen_context(user, opportunity, stages),
             **process_context(user, opportunity),
         },
     )
+
+
+def _reopen_context(user, opportunity, stages) -> dict:
+    """The Reopen control of a closed deal: whether the reader may, until when, into which stage."""
+    if opportunity.status == OpportunityStatus.OPEN:
+        return {"can_reopen": False}
+    allowed = can_reopen(user, opportunity, now=timezone.now())
+    return {
+        "can_reopen": allowed,
+        "reopen_deadline": reopen_deadline(opportunity),
+        "reopen_stages": [s for s in stages if s.kind == StageKind.OPEN],
+        "reopen_into": stage_before_closing(opportunity) if allowed else None,
+    }
+
+
+CLOSE_OUTCOMES = {StageKind.WON: "won", StageKind.LOST: "lost"}
+
+
+@writer_required
+def opportunity_close_view(request, pk, outcome):
+    """Win or lose a deal from its page, through ``opportunity_close_won``/``_lost``.
+
+    A plain click closes at once when nothing is passed over; when stages are
+    skipped, exit criteria unmet or tasks still open, the confirmation step
+    shows them, with "close N open tasks" ticked.
+    """
+    if outcome not in CLOSE_OUTCOMES:
+        raise Http404
+    user = request.user
+    opportunity = access_opportunity(user, pk, for_write=True)
+    stage = outcome_stage(opportunity.pipeline, outcome)
+    if stage is None or opportunity.status != OpportunityStatus.OPEN:
+        messages.info(request, f"This deal is {opportunity.get_status_display().lower()}.")
+        return redirect("pipeline:detail", pk=pk)
+    concerns = closing_concerns(opportunity, stage)
+    asked = request.method == "POST" and (
+        request.POST.get("confirm") or not (concerns.needs_confirmation or concerns.open_task_ids)
+    )
+    form = CloseForm(request.POST if asked else None)
+    if asked and form.is_valid():
+        values = form.cleaned_data
+        common = {
+            "opportunity": opportunity,
+            "by": user,
+            "expected_version": values["version"],
+            "close_open_tasks": values["close_open_tasks"],
+        }
+        try:
+            if outcome == StageKind.WON:
+                closed = opportunity_close_won(**common, confirmed=values["confirm"])
+            else:
+                closed = opportunity_close_lost(
+                    **common, reason=values["lost_reason"], competitor=values["competitor"] or None
+                )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _closed_message(closed))
+            return redirect("pipeline:detail", pk=pk)
+    tasks = task_visible_to(user).filter(pk__in=concerns.open_task_ids).select_related("assignee")
+    return render(
+        request,
+        "pipeline/opportunity_close.html",
+        {
+            "section": "opportunities",
+            "title": f"Mark “{opportunity.name}” as {CLOSE_OUTCOMES[outcome]}",
+            "opp": opportunity,
+            "outcome": outcome,
+            "concerns": concerns,
+            "open_tasks": list(tasks.order_by("due_at", "id")),
+            "form": form,
+            "lost_reasons": LOST_REASON_CHOICES,
+            "chosen_reason": request.POST.get("lost_reason", ""),
+            "chosen_competitor": request.POST.get("competitor", ""),
+            "grace_days": settings.PIPEWISE_REOPEN_GRACE_DAYS,
+        },
+    )
+
+
+def _closed_message(closed) -> str:
+    parts = [f"Marked as {closed.get_status_display().lower()}."]
+    if closed.tasks_closed:
+        count = closed.tasks_closed
+        parts.append(f"{count} open task{'' if count == 1 else 's'} cancelled.")
+    order = getattr(closed, "order", None) if closed.status == OpportunityStatus.WON else None
+    if order is not None:
+        parts.append(f"{order} created.")
+    deadline = reopen_deadline(closed)
+    parts.append(f"You can reopen it until {timezone.localtime(deadline):%-d %b %Y}.")
+    return " ".join(parts)
+
+
+@writer_required
+@require_POST
+def opportunity_reopen_view(request, pk):
+    """Undo a win or a loss through ``opportunity_reopen``."""
+    user = request.user
+    opportunity = access_opportunity(user, pk, for_write=True)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose an open stage of this deal's sales process.")
+        return redirect("pipeline:detail", pk=pk)
+    try:
+        reopened = opportunity_reopen(
+            opportunity=opportunity,
+            by=user,
+            to_stage=form.cleaned_data["stage"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        if isinstance(exc, ConcurrentUpdate):
+            messages.error(request, CHANGED_BY_SOMEONE_ELSE)
+        else:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect("pipeline:detail", pk=pk)
+    parts = [f"Reopened in {reopened.stage.name}."]
+    if reopened.order_cancelled is not None:
+        parts.append(f"{reopened.order_cancelled} cancelled.")
+    if reopened.tasks_closed:
+        count = reopened.tasks_closed
+        parts.append(f"{count} task{'' if count == 1 else 's'} the win had created cancelled.")
+    messages.success(request, " ".join(parts))
+    return redirect("pipeline:detail", pk=pk)
 
 
 @writer_required

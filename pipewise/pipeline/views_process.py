@@ -51,6 +51,8 @@ from pipewise.pipeline.models import (
 from pipewise.pipeline.permissions import (
     access_opportunity,
     can_decide_discount,
+    can_use_approvals,
+    can_use_orders,
     deal_records_visible_to,
 )
 from pipewise.pipeline.process import GROUPINGS, milestone_report, process_map
@@ -231,6 +233,8 @@ def order_status_view(request, order_id):
 def approval_list(request):
     """Discount requests: those waiting for me (deals of people below me), then the recent ones."""
     user = request.user
+    if not can_use_approvals(user):
+        raise Http404
     approvals = deal_records_visible_to(user, DiscountApproval).select_related(
         "opportunity__owner", "opportunity__account", "requested_by", "decided_by"
     )
@@ -256,6 +260,8 @@ def approval_list(request):
 
 @login_required
 def order_list(request):
+    if not can_use_orders(request.user):
+        raise Http404
     orders = deal_records_visible_to(request.user, Order).select_related(
         "opportunity__account", "opportunity__owner"
     )

@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from pipewise.org.choices import Role
+from pipewise.org.choices import QUOTA_ROLES, Role
 from pipewise.org.models import User
 from pipewise.org.permissions import owner_ids_visible_to
 from pipewise.planning.models import Ramp, SalesPlan, SeasonalityProfile, Target
@@ -37,8 +37,16 @@ def _sees_org_targets(user: User) -> bool:
     return user.sees_everything or user.has_role(Role.SALES_MANAGER)
 
 
+def can_use_targets(user: User) -> bool:
+    """The targets pages are for roles that carry a quota and for those who see every
+    target; marketing has none (the pages answer 404 for it)."""
+    return user.sees_everything or user.has_role(*QUOTA_ROLES)
+
+
 def target_visible_to(user: User) -> QuerySet[Target]:
     targets = Target.objects.all()
+    if not can_use_targets(user):
+        return targets.none()
     owners = owner_ids_visible_to(user)
     if owners is None:
         return targets

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from pipewise.activities.choices import TaskStatus
 from pipewise.activities.models import Task, TodoItem
+from pipewise.core.money import CENTS
 from pipewise.customers.permissions import account_visible_to
 from pipewise.org.models import ProductLine, Segment, Team, Territory, User
 from pipewise.org.permissions import owner_ids_visible_to
@@ -30,6 +31,7 @@ from pipewise.planning.allocation import as_percentages
 from pipewise.planning.choices import (
     CHANNEL_CHOICES,
     DEFAULT_HISTORY_YEARS,
+    MONEY_METRICS,
     Channel,
     Dimension,
     PeriodKind,
@@ -252,6 +254,21 @@ LOWER_THAN_LAST_YEAR = "Below the same period last year ({last}: {amount})."
 LOWER_THAN_PREVIOUS = "Below the previous month, seasonally adjusted ({previous}: {amount})."
 
 
+def rounding_unit(metric: str) -> Decimal:
+    """The step targets of ``metric`` are split and allocated in: a cent for money, one for
+    counts. A split to this step leaves each share less than one step from its exact value."""
+    return CENTS if metric in MONEY_METRICS else Decimal(1)
+
+
+def falls_below(
+    amount: Decimal, weight: Decimal, previous: Decimal, weight_before: Decimal, *, unit: Decimal
+) -> bool:
+    """Whether ``amount`` per unit of ``weight`` is below ``previous`` per ``weight_before``
+    beyond what rounding both to ``unit`` can explain: a year split to the cent by a profile
+    gives 521.25 at 8.34 % and 520.63 at 8.33 %, level once the weights are taken out."""
+    return (amount + unit) / weight < (previous - unit) / weight_before
+
+
 def growth_flags(targets: Sequence[Target]) -> list[GrowthFlag]:
     """Targets that fall: lower than the same period a year earlier (that year's target, or
     its actual when there was no target), or a month lower than the month before after
@@ -316,7 +333,13 @@ def growth_flags(targets: Sequence[Target]) -> list[GrowthFlag]:
         weight_before = profile.weights[previous.period_start.month - 1]
         if not weight_now or not weight_before:
             continue
-        if target.amount / weight_now < previous.amount / weight_before:
+        if falls_below(
+            target.amount,
+            weight_now,
+            previous.amount,
+            weight_before,
+            unit=rounding_unit(target.metric),
+        ):
             flags.append(
                 GrowthFlag(
                     target,

@@ -8,13 +8,12 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from pipewise.core.api import history_entries
 from pipewise.customers.permissions import account_visible_to
 from pipewise.planning import services
 from pipewise.planning.actuals import standings
@@ -53,6 +52,7 @@ from pipewise.planning.permissions import (
     access_target,
     can_review_plan,
     can_set_target,
+    can_use_targets,
     people_planned_by,
     plan_visible_to,
     profile_visible_to,
@@ -76,6 +76,7 @@ from pipewise.planning.services import GridCell
 from pipewise.planning.transfer import grid_import, grid_workbook
 from pipewise.web.access import writer_required
 from pipewise.web.forms import form_saved
+from pipewise.web.history import readable_history
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -95,6 +96,8 @@ def _grid_choice(request):
 def target_grid_view(request):
     """Members × months of a fiscal year, editable where the user may set targets, with
     row and column totals and the difference between the months and the annual target."""
+    if not can_use_targets(request.user):
+        raise Http404
     metric, year, dimension, choice = _grid_choice(request)
     if request.GET.get("export") == "xlsx":
         data = grid_workbook(request.user, metric=metric, year=year, dimension=dimension)
@@ -300,7 +303,7 @@ def target_detail(request, pk):
             "amount_form": amount_form,
             "allocate_form": allocate_form,
             "money": target.metric in MONEY_METRICS,
-            "history": history_entries(target, limit=20),
+            "history": readable_history(target, user=request.user, limit=20),
             "opportunity_link": _opportunity_link(target),
         },
     )
@@ -414,6 +417,8 @@ def target_records_view(request, pk):
 @login_required
 def attainment_view(request):
     """Attainment and variance per member and per period, drawn and tabulated."""
+    if not can_use_targets(request.user):
+        raise Http404
     shown = {
         "metric": Metric.WON_REVENUE,
         "dimension": Dimension.USER,
@@ -765,7 +770,7 @@ def plan_detail(request, pk):
             "initiative_form": InitiativeForm(),
             "task_form": PlanTaskForm(),
             "review_form": ReviewForm(),
-            "history": history_entries(plan, limit=20),
+            "history": readable_history(plan, user=request.user, limit=20),
         },
     )
 

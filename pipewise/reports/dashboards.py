@@ -15,7 +15,6 @@ otherwise the reports app's record page, which lists the KPI's own records.
 
 from __future__ import annotations
 
-import calendar
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -32,7 +31,8 @@ from pipewise.org.models import Team, Territory, User
 from pipewise.org.permissions import owner_ids_visible_to
 from pipewise.pipeline.models import Pipeline, Stage
 from pipewise.planning.choices import Dimension as PlanningDimension
-from pipewise.planning.choices import Metric
+from pipewise.planning.choices import Metric, PeriodKind
+from pipewise.planning.periods import containing, month_end, month_index, month_of_index
 from pipewise.planning.permissions import target_visible_to
 from pipewise.planning.selectors import only_dimension
 from pipewise.reports.choices import Dimension, Filter, Unit
@@ -49,47 +49,48 @@ PAGE_FILTERS = (Filter.OWNER, Filter.TEAM, Filter.TERRITORY, Filter.PIPELINE, Fi
 
 
 # --- the period ------------------------------------------------------------------
-def _quarter_start(day: datetime.date) -> datetime.date:
-    return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+def preset_bounds(
+    preset: str, today: datetime.date, *, first_month: int | None = None
+) -> tuple[datetime.date, datetime.date] | None:
+    """The first and last day of a named period around ``today``; None for all time.
 
-
-def _month_end(day: datetime.date) -> datetime.date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    index = day.year * 12 + day.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def preset_bounds(preset: str, today: datetime.date) -> tuple[datetime.date, datetime.date] | None:
-    """The first and last day of a named period around ``today``; None for all time."""
-    month = today.replace(day=1)
-    quarter = _quarter_start(today)
-    year = today.replace(month=1, day=1)
-    bounds = {
-        "this_month": (month, _month_end(month)),
-        "last_month": (_add_months(month, -1), month - datetime.timedelta(days=1)),
-        "this_quarter": (quarter, _month_end(_add_months(quarter, 2))),
-        "last_quarter": (_add_months(quarter, -3), quarter - datetime.timedelta(days=1)),
-        "this_year": (year, year.replace(month=12, day=31)),
-        "last_year": (year.replace(year=year.year - 1), year - datetime.timedelta(days=1)),
-        "last_12_months": (_add_months(month, -11), _month_end(month)),
-    }
+    Quarters and years are those of the fiscal calendar (planning's: the company's first
+    fiscal month, or ``first_month``), so a dashboard's "this quarter" is the quarter its
+    targets are set for; "last 12 months" is the twelve whole months up to this one."""
     if preset == "all":
         return None
-    if preset not in bounds:
+    if preset not in PRESET_PERIODS:
         raise ValidationError({"period": UNKNOWN_PRESET.format(value=preset)})
-    return bounds[preset]
+    kind, back = PRESET_PERIODS[preset]
+    if preset == "last_12_months":
+        month = containing(PeriodKind.MONTH, today, first_month=first_month)
+        return month_of_index(month_index(month.start) - 11), month.end
+    period = containing(kind, today, first_month=first_month)
+    for _ in range(back):
+        period = containing(
+            kind, period.start - datetime.timedelta(days=1), first_month=first_month
+        )
+    return period.start, period.end
 
+
+# Each preset: the fiscal period kind it names and how many periods back from today's.
+PRESET_PERIODS = {
+    "this_month": (PeriodKind.MONTH, 0),
+    "last_month": (PeriodKind.MONTH, 1),
+    "this_quarter": (PeriodKind.QUARTER, 0),
+    "last_quarter": (PeriodKind.QUARTER, 1),
+    "this_year": (PeriodKind.YEAR, 0),
+    "last_year": (PeriodKind.YEAR, 1),
+    "last_12_months": (PeriodKind.MONTH, 0),
+}
 
 PRESETS = [
     ("this_month", "This month"),
     ("last_month", "Last month"),
-    ("this_quarter", "This quarter"),
-    ("last_quarter", "Last quarter"),
-    ("this_year", "This year"),
-    ("last_year", "Last year"),
+    ("this_quarter", "This quarter (fiscal)"),
+    ("last_quarter", "Last quarter (fiscal)"),
+    ("this_year", "This fiscal year"),
+    ("last_year", "Last fiscal year"),
     ("last_12_months", "Last 12 months"),
     ("all", "All time"),
 ]
@@ -200,8 +201,22 @@ DRILL_AS = {
     "funnel_conversion": "funnel_stage_reached",
     "sales_efficiency": "won_revenue",
     "magic_number": "won_revenue",
-    "customer_churn_rate": "customer_retention_rate",
 }
+
+
+# What the group of records without a value holds, as a figure's label says it.
+UNASSIGNED = {
+    Dimension.OWNER: "No owner",
+    Dimension.TEAM: "No team",
+    Dimension.TERRITORY: "No territory",
+    Dimension.PRODUCT_LINE: "No product line",
+    Dimension.SOURCE: "No source",
+    Dimension.STAGE: "No stage",
+    Dimension.MONTH: "No date",
+    Dimension.SEGMENT: "No segment",
+    Dimension.ACTIVITY_TYPE: "No activity type",
+}
+NO_VALUE = "Not set"
 
 
 @dataclass
@@ -236,7 +251,10 @@ class DrillContext:
         )
 
     def shown(self, dimension: str, label):
-        """A group label as people read it: a person's name instead of the username."""
+        """A group label as people read it: a person's name instead of the username, and
+        the group of records without a value named for what it holds ("No product line")."""
+        if label is None:
+            return UNASSIGNED.get(dimension, NO_VALUE)
         if dimension == Dimension.OWNER and isinstance(label, str):
             return self.names.get(label, label)
         return label
@@ -244,7 +262,7 @@ class DrillContext:
 
 def _month_bounds(label: str) -> tuple[datetime.date, datetime.date]:
     first = datetime.date(int(label[:4]), int(label[5:7]), 1)
-    return first, _month_end(first)
+    return first, month_end(first)
 
 
 def drill_url(
@@ -351,6 +369,8 @@ class Dashboard:
     own_records: bool = False
     printable: bool = False
     offers_target: bool = False
+    # The period shown until another is picked (the board reads the year, not a quarter).
+    default_preset: str = "this_quarter"
 
 
 TREND_NOTE = (
@@ -508,6 +528,7 @@ DASHBOARDS: dict[str, Dashboard] = {
             title="Board report",
             audience="For investors and the board: printable on A4.",
             printable=True,
+            default_preset="last_12_months",
             figures=(
                 Figure("won_revenue"),
                 Figure("won_deal_count"),
@@ -516,6 +537,7 @@ DASHBOARDS: dict[str, Dashboard] = {
                 Figure("pipeline_value", "Open pipeline (closing in period)"),
                 Figure("sales_efficiency"),
                 Figure("magic_number"),
+                Figure("customer_retention_rate"),
                 Figure("customer_churn_rate"),
             ),
             charts=(

@@ -12,6 +12,7 @@ urlpatterns = [
     path("dashboards/<slug:slug>/", views.dashboard, name="dashboard"),
     path("reports/", views.report_list, name="report_list"),
     path("reports/new/", views.report_create, name="report_create"),
+    path("reports/filter-row/", views.report_filter_row, name="filter_row"),
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),
     path("reports/<int:pk>/edit/", views.report_edit, name="report_edit"),
     path("reports/<int:pk>/delete/", views.report_delete, name="report_delete"),

@@ -7,17 +7,26 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from pipewise.reports import dashboards
-from pipewise.reports.builder import ENTITIES, Definition, report_records, run_report
-from pipewise.reports.choices import Dimension, Filter, Unit
-from pipewise.reports.exports import CONTENT_TYPES
+from pipewise.reports.builder import (
+    ENTITIES,
+    MONTH,
+    Definition,
+    ReportResult,
+    describe_filters,
+    dimension_label,
+    report_records,
+    run_report,
+)
+from pipewise.reports.choices import ChartType, Dimension, Filter, Measure, Unit
+from pipewise.reports.exports import CONTENT_TYPES, records_csv, records_xlsx
 from pipewise.reports.exports import render as render_export
-from pipewise.reports.forms import SavedReportForm
+from pipewise.reports.forms import MAX_FILTER_ROWS, SavedReportForm
 from pipewise.reports.kpis import registry
 from pipewise.reports.kpis.base import UnknownKpi
 from pipewise.reports.permissions import (
@@ -31,10 +40,16 @@ from pipewise.reports.services import (
     saved_report_delete,
     saved_report_update,
 )
-from pipewise.web.export import export_response
+from pipewise.web.export import XLSX_ROW_LIMIT, XLSX_TOO_BIG
 from pipewise.web.lists import keyset_page
+from pipewise.web.templatetags.pipewise import money_symbol
 
 RECORD_SORTS = {"id": ("Newest", "id")}
+# A chart shows this many categories at most, the last one "Other" (the rest, folded; the
+# ninth colour of the pie palette is grey).
+CHART_CATEGORIES = 9
+OTHER = "Other ({count})"
+CHART_FOLDED = "The chart shows the {shown} largest of {total} groups; the table has them all."
 NO_PERSON_TARGETS = (
     "No won-revenue targets for these people in this period: set them under Targets "
     "(planning), or type a total target above for the attainment figure."
@@ -150,10 +165,14 @@ def dashboard(request, slug: str):
     defaults = {Filter.OWNER: str(request.user.pk)} if board.own_records else {}
     errors = {}
     try:
-        selection = dashboards.read_selection(request.GET, defaults=defaults)
+        selection = dashboards.read_selection(
+            request.GET, default_preset=board.default_preset, defaults=defaults
+        )
     except ValidationError as exc:
         errors = exc.message_dict
-        selection = dashboards.read_selection({}, defaults=defaults)
+        selection = dashboards.read_selection(
+            {}, default_preset=board.default_preset, defaults=defaults
+        )
     page = dashboards.Page(request.user, selection)
     context = {
         "title": board.title,
@@ -218,6 +237,79 @@ def kpi_record_list(request):
 
 
 # --- the report builder --------------------------------------------------------------
+ADDITIVE = {Measure.COUNT, Measure.SUM}
+
+
+def report_table(result: ReportResult) -> dict:
+    """The result as people read it: headings, each row's group labels then its values
+    with their units, and the total row (when grouped)."""
+    units = result.units
+    return {
+        "headings": [
+            {"text": text, "number": index >= result.group_count}
+            for index, text in enumerate(result.headings)
+        ],
+        "rows": [
+            {
+                "labels": shown,
+                "cells": list(zip(row[result.group_count :], units, strict=True)),
+            }
+            for row, shown in zip(result.rows, result.shown, strict=True)
+        ],
+        "totals": None if result.totals is None else list(zip(result.totals, units, strict=True)),
+        "group_count": result.group_count,
+    }
+
+
+def report_chart(result: ReportResult, kind: str) -> dict | None:
+    """The first measure as a chart. Months keep their order; more than
+    ``CHART_CATEGORIES`` other groups become the largest ones and one "Other" (their sum,
+    where the measure adds up; otherwise left out, and the page says so)."""
+    if kind == ChartType.TABLE or not result.rows or not result.group_count:
+        return None
+    count = result.group_count
+    points = [
+        (" · ".join(shown), None if row[count] is None else float(row[count]))
+        for row, shown in zip(result.rows, result.shown, strict=True)
+    ]
+    note = ""
+    over_time = result.columns[0] == MONTH and count == 1
+    if not over_time and len(points) > CHART_CATEGORIES:
+        ranked = sorted(points, key=lambda p: (p[1] is None, -(p[1] or 0)))
+        keep, rest = ranked[: CHART_CATEGORIES - 1], ranked[CHART_CATEGORIES - 1 :]
+        measure = result.columns[count]
+        if measure == "count" or measure.startswith(f"{Measure.SUM}("):
+            keep.append((OTHER.format(count=len(rest)), sum(p[1] or 0 for p in rest)))
+        else:
+            note = CHART_FOLDED.format(shown=len(keep), total=len(points))
+        points = keep
+    unit = result.units[0]
+    label = result.headings[count]
+    if unit == Unit.CURRENCY:
+        label = f"{label} ({money_symbol().strip()})"
+    return {
+        "kind": {ChartType.PIE: "doughnut"}.get(kind, kind),
+        "unit": unit if unit in (Unit.RATIO, Unit.PERCENT, Unit.MULTIPLE) else "",
+        "label": label,
+        "labels": [p[0] for p in points],
+        "values": [p[1] for p in points],
+        "urls": [None for _ in points],
+        "note": note,
+    }
+
+
+def describe_report(report) -> str:
+    """What a saved report counts, in words: Opportunities by Owner × Stage · all time."""
+    spec = ENTITIES[report.entity]
+    text = report.get_entity_display()
+    if report.group_by:
+        text += " by " + " × ".join(dimension_label(spec, g) for g in report.group_by)
+    period = dict(dashboards.PRESETS).get(report.period or "all", report.period)
+    text = f"{text} · {str(period).lower()}"
+    phrases = describe_filters(spec, report.filters or {})
+    return f"{text} · where {', '.join(phrases)}" if phrases else text
+
+
 @login_required
 def report_list(request):
     """Saved reports the user owns or that are shared with their team or role."""
@@ -230,8 +322,13 @@ def report_list(request):
 
 
 def _save_report(request, report=None):
-    initial = SavedReportForm.initial_of(report) if report else None
-    form = SavedReportForm(request.POST or None, initial=initial)
+    initial = (
+        SavedReportForm.initial_of(report) if report else {"name": request.GET.get("name", "")}
+    )
+    entity = request.GET.get("entity") or (report.entity if report else None)
+    if report is not None and entity != report.entity:
+        initial = {"name": report.name}  # another kind of record: its pickers start afresh
+    form = SavedReportForm(request.POST or None, entity=entity, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -256,9 +353,25 @@ def _save_report(request, report=None):
             "section": "reports",
             "form": form,
             "report": report,
-            "entities": ENTITIES,
+            "spec": form.spec,
+            "next_row": max(form.filter_rows, default=-1) + 1,
         },
     )
+
+
+@login_required
+def report_filter_row(request):
+    """One filter row of the builder for the field picked (htmx): its operators and the
+    value widget that field needs; a new empty row when no field is given."""
+    try:
+        index = int(request.GET.get("row", ""))
+    except ValueError:
+        raise Http404 from None
+    if not 0 <= index < MAX_FILTER_ROWS:
+        raise Http404
+    form = SavedReportForm(entity=request.GET.get("entity"), initial={"filter_rows": []})
+    form.add_filter_row(index, request.GET.get(f"filter_field_{index}", ""))
+    return render(request, "reports/_filter_row.html", {"row": form.filter_row(index)})
 
 
 @login_required
@@ -284,6 +397,26 @@ def report_delete(request, pk: int):
     return redirect("reports:report_list")
 
 
+def _records_export(request, report, definition, fmt: str):
+    """The records behind a report as people read them (names and labels, not keys)."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    records = report_records(definition, viewer=request.user)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    filename = f"report-{report.pk}-records-{stamp}.{fmt}"
+    if fmt == "xlsx":
+        if records.order_by()[: XLSX_ROW_LIMIT + 1].count() > XLSX_ROW_LIMIT:
+            messages.error(request, XLSX_TOO_BIG.format(limit=XLSX_ROW_LIMIT))
+            return redirect("reports:report_detail", report.pk)
+        response = HttpResponse(records_xlsx(report.entity, records), CONTENT_TYPES["xlsx"])
+    else:
+        response = StreamingHttpResponse(
+            records_csv(report.entity, records), content_type=CONTENT_TYPES["csv"]
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 @login_required
 def report_detail(request, pk: int):
     """A saved report's result over what the viewer may see; ?export=csv|xlsx|pdf for a
@@ -292,15 +425,7 @@ def report_detail(request, pk: int):
     definition = Definition.of(report)
     records_format = request.GET.get("records")
     if records_format:
-        spec = ENTITIES[report.entity]
-        if not spec.export_kind:
-            raise Http404
-        # The list export reads its format from ?export=: hand it the one asked for.
-        request.GET = request.GET.copy()
-        request.GET["export"] = records_format
-        return export_response(
-            request, spec.export_kind, report_records(definition, viewer=request.user)
-        )
+        return _records_export(request, report, definition, records_format)
     fmt = request.GET.get("export")
     error = ""
     try:
@@ -313,21 +438,7 @@ def report_detail(request, pk: int):
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="report-{report.pk}-{stamp}.{fmt}"'
         return response
-    chart = None
-    if result is not None and report.chart != "table" and result.rows:
-        chart = {
-            "kind": {"pie": "doughnut"}.get(report.chart, report.chart),
-            "unit": "",
-            "label": result.columns[result.group_count] if result.group_count else "",
-            "labels": [
-                " · ".join(str(v or "—") for v in row[: result.group_count]) for row in result.rows
-            ],
-            "values": [
-                None if row[result.group_count] is None else float(row[result.group_count])
-                for row in result.rows
-            ],
-            "urls": [None for _ in result.rows],
-        }
+    chart = report_chart(result, report.chart) if result is not None else None
     return render(
         request,
         "reports/report_detail.html",
@@ -339,7 +450,8 @@ def report_detail(request, pk: int):
             "pivot": result.pivot() if result else None,
             "error": error,
             "chart": chart,
+            "table": report_table(result) if result is not None else None,
+            "description": describe_report(report),
             "can_change": can_change_report(request.user, report),
-            "exportable": bool(ENTITIES[report.entity].export_kind),
         },
     )

@@ -7,7 +7,7 @@ import datetime
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, When
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
@@ -15,43 +15,64 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.csrf import requires_csrf_token
 
-from pipewise.activities.choices import OPEN_TASK_STATUSES
+from pipewise.activities.choices import OPEN_TASK_STATUSES, ActivityType
 from pipewise.activities.forms import QuickCallForm, QuickTaskForm
 from pipewise.activities.permissions import activity_visible_to, task_visible_to
+from pipewise.activities.selectors import first_contacts_due
 from pipewise.customers.permissions import account_visible_to, contact_visible_to
+from pipewise.leads.choices import LeadStatus, Rating
 from pipewise.leads.permissions import lead_visible_to
+from pipewise.leads.selectors import lead_assigned_at
 from pipewise.org.choices import Role
-from pipewise.org.models import User
+from pipewise.org.models import User, UserRole
 from pipewise.org.selectors import user_and_reports_ids
 from pipewise.pipeline.choices import OpportunityStatus
-from pipewise.pipeline.models import Stage
-from pipewise.pipeline.permissions import opportunity_visible_to
-from pipewise.pipeline.selectors import opportunity_list
+from pipewise.pipeline.models import Order, Quote, Stage
+from pipewise.pipeline.permissions import (
+    can_use_orders,
+    deal_records_visible_to,
+    opportunity_visible_to,
+)
+from pipewise.pipeline.selectors import (
+    ORDER_NUMBER,
+    QUOTE_NUMBER,
+    opportunity_list,
+    orders_numbered,
+    quotes_numbered,
+)
 from pipewise.pipeline.totals import figures_total, stage_totals
 from pipewise.web.templatetags.pipewise import money_symbol
 
 SEARCH_LIMIT = 8
+SUGGEST_LIMIT = 5
+# Deals are also found by their account's name: by up to this many matching accounts.
+SEARCH_ACCOUNTS_FOR_DEALS = 50
 MY_DAY_TASKS = 25
 MY_DAY_DEALS = 12
 MY_DAY_ACTIVITIES = 10
+MY_DAY_LEADS = 10
+# Hot leads still being worked (converted and disqualified ones are done).
+WORKED = (LeadStatus.NEW, LeadStatus.WORKING, LeadStatus.QUALIFIED)
 
 
 def people_in_view(request) -> tuple[list[int], User | None, list[User]]:
-    """Whose day is shown: mine, one of my reports', or my whole team's (``?person=team``)."""
+    """Whose day is shown: mine, one of my reports', or my whole team's (``?person=team``).
+
+    Anyone with people below them (a sales manager, an executive heading the line) starts
+    on the team's day; they can pick one person or "me".
+    """
     user = request.user
     team_ids = sorted(user_and_reports_ids(user))
     team = list(User.objects.filter(pk__in=team_ids).order_by("first_name", "last_name"))
     if len(team) <= 1:
         return [user.pk], user, []
-    # A sales manager's day is the team's day unless they pick someone (or "me").
-    default = "team" if user.has_role(Role.SALES_MANAGER) else "me"
-    wanted = request.GET.get("person") or default
-    if wanted == "team":
-        return team_ids, None, team
+    wanted = request.GET.get("person") or "team"
     if wanted.isdigit() and int(wanted) in team_ids:
         person = next(p for p in team if p.pk == int(wanted))
         return [person.pk], person, team
-    return [user.pk], user, team
+    if wanted == "me":
+        return [user.pk], user, team
+    return team_ids, None, team
 
 
 def _person_param(person, user) -> str:
@@ -60,15 +81,55 @@ def _person_param(person, user) -> str:
     return "me" if person == user else str(person.pk)
 
 
+def _works_leads(people: list[int]) -> bool:
+    """Is anyone whose day is shown an SDR (so the day starts on leads)?"""
+    return UserRole.objects.filter(user_id__in=people, role=Role.SDR).exists()
+
+
+def _lead_work(user, people: list[int], *, start_of_today, end_of_today) -> dict:
+    """An SDR's start: new and hot leads, first contacts due, today's calls."""
+    leads = lead_visible_to(user).filter(owner_id__in=people)
+    fresh = leads.filter(Q(status=LeadStatus.NEW) | Q(rating=Rating.HOT, status__in=WORKED))
+    new_and_hot = list(
+        fresh.select_related("owner")
+        .annotate(not_hot=Case(When(rating=Rating.HOT, then=0), default=1))
+        .order_by("not_hot", "-id")[:MY_DAY_LEADS]
+    )
+    waiting = first_contacts_due(leads)
+    first_contacts = list(waiting.select_related("owner")[:MY_DAY_LEADS])
+    assigned = lead_assigned_at(first_contacts)
+    for lead in first_contacts:
+        lead.assigned_at = assigned[lead.pk]
+    calls = activity_visible_to(user).filter(
+        owner_id__in=people,
+        type=ActivityType.CALL,
+        occurred_at__range=(start_of_today, end_of_today),
+    )
+    return {
+        "new_and_hot": new_and_hot,
+        "new_count": leads.filter(status=LeadStatus.NEW).count(),
+        "hot_count": leads.filter(rating=Rating.HOT, status__in=WORKED).count(),
+        "first_contacts": first_contacts,
+        "first_contacts_count": waiting.count(),
+        "calls": list(
+            calls.select_related("owner", "lead", "contact", "account", "opportunity").order_by(
+                "occurred_at", "id"
+            )[:MY_DAY_ACTIVITIES]
+        ),
+        "calls_count": calls.count(),
+    }
+
+
 @login_required
 def my_day(request):
-    """Home page for every role: what is due, what is closing, what was done."""
+    """Home page for every role: what is due, what is closing, what was done; an SDR's
+    day starts on leads (new and hot, first contacts due, today's calls)."""
     user = request.user
     people, person, team = people_in_view(request)
     now = timezone.now()
-    end_of_today = timezone.make_aware(
-        datetime.datetime.combine(timezone.localdate(), datetime.time.max)
-    )
+    today = timezone.localdate()
+    start_of_today = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+    end_of_today = timezone.make_aware(datetime.datetime.combine(today, datetime.time.max))
     due_tasks = task_visible_to(user).filter(
         assignee_id__in=people, status__in=OPEN_TASK_STATUSES, due_at__lte=end_of_today
     )
@@ -109,7 +170,6 @@ def my_day(request):
     )
     totals = figures_total(figures, stages)
     by_stage = [{"stage": stage, "amount": figures[stage.pk].amount} for stage in stages]
-    today = timezone.localdate()
     month_end = today.replace(day=calendar.monthrange(today.year, today.month)[1])
     # An index range count (live deals by owner, status, close date): bounded by the month.
     closing_this_month = open_deals.filter(
@@ -128,6 +188,11 @@ def my_day(request):
         ],
         "prefix": money_symbol(),
     }
+    lead_work = None
+    if _works_leads(people):
+        lead_work = _lead_work(
+            user, people, start_of_today=start_of_today, end_of_today=end_of_today
+        )
     return render(
         request,
         "web/my_day.html",
@@ -147,6 +212,7 @@ def my_day(request):
             "more_tasks": max(0, due_count - len(tasks)),
             "closing_this_month": closing_this_month,
             "chart": chart,
+            "lead_work": lead_work,
             "now": now,
             "call_form": QuickCallForm(user=user, prefix="call"),
             "task_form": QuickTaskForm(user=user, prefix="task"),
@@ -154,55 +220,85 @@ def my_day(request):
     )
 
 
-@login_required
-def search(request):
-    """One box for leads, accounts, contacts and deals; only what the user may see."""
-    user = request.user
-    q = request.GET.get("q", "").strip()
-    results = {}
-    if len(q) >= 2:
-        results = {
-            "opportunities": list(
-                opportunity_list(opportunity_visible_to(user))
-                .filter(Q(name__icontains=q) | Q(account__name__icontains=q))
-                .order_by("-id")[:SEARCH_LIMIT]
-            ),
-            "accounts": list(
-                account_visible_to(user)
-                .filter(Q(name__icontains=q) | Q(domain__icontains=q))
-                .select_related("owner", "territory")
-                .order_by("name", "id")[:SEARCH_LIMIT]
-            ),
-            "contacts": list(
-                contact_visible_to(user)
-                .filter(
-                    Q(last_name__icontains=q) | Q(first_name__icontains=q) | Q(email__icontains=q)
-                )
-                .select_related("account")
-                .order_by("last_name", "id")[:SEARCH_LIMIT]
-            ),
-            "leads": list(
-                lead_visible_to(user)
-                .filter(
-                    Q(last_name__icontains=q)
-                    | Q(first_name__icontains=q)
-                    | Q(company__icontains=q)
-                    | Q(email__icontains=q)
-                )
-                .select_related("owner")
-                .order_by("-id")[:SEARCH_LIMIT]
+def _open_first(open_rows, closed_rows, limit: int) -> list:
+    """Up to ``limit`` rows, the open ones first: two bounded queries, no sort of all matches."""
+    rows = list(open_rows[:limit])
+    if len(rows) < limit:
+        rows += list(closed_rows[: limit - len(rows)])
+    return rows
+
+
+def search_results(user, q: str, *, limit: int) -> dict[str, list]:
+    """What ``user`` may see that matches ``q``, up to ``limit`` of each kind, open records
+    before closed ones. A quote or order number ("Q-000123-2", "SO-000042") is looked up
+    by key and searched for nothing else."""
+    quotes = quotes_numbered(deal_records_visible_to(user, Quote), q)
+    orders = orders_numbered(deal_records_visible_to(user, Order), q)
+    if QUOTE_NUMBER.match(q) or ORDER_NUMBER.match(q):
+        return {
+            "quotes": list(quotes.select_related("opportunity__account")[:limit]),
+            "orders": (
+                list(orders.select_related("opportunity__account")[:limit])
+                if can_use_orders(user)
+                else []
             ),
         }
+    accounts = account_visible_to(user).filter(Q(name__icontains=q) | Q(domain__icontains=q))
+    account_ids = list(accounts.values_list("pk", flat=True)[:SEARCH_ACCOUNTS_FOR_DEALS])
+    deals = opportunity_list(opportunity_visible_to(user)).filter(
+        Q(name__icontains=q) | Q(account_id__in=account_ids)
+    )
+    leads = (
+        lead_visible_to(user)
+        .filter(
+            Q(last_name__icontains=q)
+            | Q(first_name__icontains=q)
+            | Q(company__icontains=q)
+            | Q(email__icontains=q)
+        )
+        .select_related("owner")
+    )
+    return {
+        "opportunities": _open_first(
+            deals.filter(status=OpportunityStatus.OPEN).order_by("-id"),
+            deals.exclude(status=OpportunityStatus.OPEN).order_by("-id"),
+            limit,
+        ),
+        "accounts": list(
+            accounts.select_related("owner", "territory").order_by("name", "id")[:limit]
+        ),
+        "contacts": list(
+            contact_visible_to(user)
+            .filter(Q(last_name__icontains=q) | Q(first_name__icontains=q) | Q(email__icontains=q))
+            .select_related("account")
+            .order_by("last_name", "id")[:limit]
+        ),
+        "leads": _open_first(
+            leads.filter(status__in=WORKED).order_by("-id"),
+            leads.exclude(status__in=WORKED).order_by("-id"),
+            limit,
+        ),
+    }
+
+
+@login_required
+def search(request):
+    """One box for leads, accounts, contacts, deals, quotes and orders; only what the user
+    may see. Asked by htmx as one types, it answers with the top bar's suggestions."""
+    q = request.GET.get("q", "").strip()
+    suggest = bool(request.htmx) and request.GET.get("suggest") == "1"
+    limit = SUGGEST_LIMIT if suggest else SEARCH_LIMIT
+    results = search_results(request.user, q, limit=limit) if len(q) >= 2 else {}
     found = sum(len(v) for v in results.values())
     return render(
         request,
-        "web/search.html",
+        "web/_search_suggest.html" if suggest else "web/search.html",
         {
             "title": f"Search: {q}" if q else "Search",
             "search_query": q,
             "results": results,
             "found": found,
-            "limit": SEARCH_LIMIT,
+            "limit": limit,
         },
     )
 

@@ -186,7 +186,9 @@ def test_it_moves_a_deal_and_records_the_step(api, people, book, stages):
 
 def test_it_wins_a_deal(api, people, book):
     deal = book["opportunities"]["ae"]
-    response = api.as_user(people.ae).post(f"{API}/opportunities/{deal.pk}/win/", {})
+    url = f"{API}/opportunities/{deal.pk}/win/"
+    assert api.as_user(people.ae).post(url, {}).status_code == 400  # skips stages: confirm
+    response = api.as_user(people.ae).post(url, {"confirm": True})
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["status"], body["stage_name"], body["forecast_category"]) == (
@@ -294,7 +296,7 @@ def test_it_refuses_to_complete_a_task_twice(api, people, book, unchanged):
 
 FORM_ACTIONS = [
     ("opportunities", "ae", "move", {"stage": "Qualifying"}),
-    ("opportunities", "other", "win", {}),
+    ("opportunities", "other", "win", {"confirm": "true"}),
     ("opportunities", "mgr", "lose", {"reason": "No budget"}),
     ("leads", "ae", "status", {"status": "working"}),
     ("leads", "other", "convert", {}),

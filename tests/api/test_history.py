@@ -55,7 +55,12 @@ def test_it_keeps_deletion_and_restoration_in_the_history(api, people, book):
 def test_it_records_stage_moves_in_the_history_as_well(api, people, book):
     deal = book["opportunities"]["ae"]
     client = api.as_user(people.ae)
-    assert client.post(f"{ENTITIES['opportunities'].url(deal.pk, 'win')}", {}).status_code == 200
+    assert (
+        client.post(
+            f"{ENTITIES['opportunities'].url(deal.pk, 'win')}", {"confirm": True}
+        ).status_code
+        == 200
+    )
     latest = client.get(ENTITIES["opportunities"].url(deal.pk, "history")).json()[0]
     assert latest["by"] == "ae"
     assert {"stage", "status", "closed_at", "forecast_category"} <= set(latest["changes"])

@@ -13,7 +13,13 @@ RECORD_ACTIONS = {
     "accounts": {},
     "contacts": {},
     "leads": {"convert": "post", "duplicates": "get", "status": "post"},
-    "opportunities": {"move": "post", "win": "post", "lose": "post", "stage-history": "get"},
+    "opportunities": {
+        "move": "post",
+        "win": "post",
+        "lose": "post",
+        "reopen": "post",
+        "stage-history": "get",
+    },
     "activities": {},
     "tasks": {"complete": "post"},
 }

@@ -92,7 +92,7 @@ def write_actions(entity: str, stages) -> list[tuple[str, dict]]:
         "leads": [("convert", {}), ("status", {"status": "working"})],
         "opportunities": [
             ("move", {"stage": stages["Qualifying"]}),
-            ("win", {}),
+            ("win", {"confirm": True}),
             ("lose", {"reason": "Price too high"}),
         ],
         "tasks": [("complete", {})],

@@ -243,6 +243,16 @@ def test_growth_check_flags_a_seasonally_adjusted_fall(world, people):
     assert flagged == {march}  # 9000/10 < 5000/5; April (same weight as March) holds level
 
 
+def test_it_does_not_flag_the_cents_a_split_by_profile_rounds_away(world, people):
+    profile(people.ops, weights=["8.34"] * 4 + ["8.33"] * 8)
+    year = make(people.ops, user=people.ae, amount="6250")
+    months = services.target_split_by_profile(by=people.ops, target=year)
+    assert {m.amount for m in months} == {Decimal("521.25"), Decimal("520.63"), Decimal("520.62")}
+    assert growth_flags(months) == []
+    cut = services.target_update(target=months[9], by=people.ops, amount="519.50")
+    assert [f.target for f in growth_flags([*months[:9], cut])] == [cut]  # €1.12 is a fall
+
+
 def test_the_grid_lists_visible_people_with_months_and_totals(world, people):
     profile(people.ops)
     year = make(people.ops, user=people.ae, amount="1000")

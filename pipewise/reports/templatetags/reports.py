@@ -54,3 +54,16 @@ def words(key) -> str:
 def report_cell(value) -> str:
     """A report result cell as exported (cents for amounts, "—" for undefined)."""
     return "—" if value is None else cell_text(value)
+
+
+@register.filter
+def report_value(value, unit) -> str:
+    """A report result value for people: money in the company currency, counts with
+    thousands separators, a KPI in its unit, other numbers to two places; "—" for
+    undefined."""
+    if value is None or value == "":
+        return "—"
+    if unit:
+        return kpi_value(value, unit)
+    number = Decimal(value)
+    return f"{number:,.0f}" if number == number.to_integral_value() else f"{number:,.2f}"

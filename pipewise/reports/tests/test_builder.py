@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from pipewise.org.models import User
+from pipewise.pipeline.choices import OpportunityStatus
 from pipewise.pipeline.models import Opportunity
 from pipewise.reports import expressions
 from pipewise.reports.builder import Definition, check_definition, run_report
@@ -97,11 +98,12 @@ def test_it_pivots_deals_by_owner_and_status_as_plain_python_does(ledger, people
         key: [len(amounts), q4(sum(amounts)), q4(max(amounts))] for key, amounts in expected.items()
     }
     pivot = result.pivot()
-    assert pivot["columns"] == sorted({status for _, status in expected})
-    ae_row = next(row for row in pivot["rows"] if row["label"] == "ae")
+    # statuses in their own order (open, won, lost) and by label; people by name
+    statuses = [s for s in OpportunityStatus.values if s in {status for _, status in expected}]
+    assert pivot["columns"] == [OpportunityStatus(s).label for s in statuses]
+    ae_row = next(row for row in pivot["rows"] if row["label"] == str(people.ae))
     assert ae_row["cells"] == [
-        len(expected[("ae", s)]) or None if ("ae", s) in expected else None
-        for s in pivot["columns"]
+        len(expected[("ae", s)]) or None if ("ae", s) in expected else None for s in statuses
     ]
 
 
@@ -248,27 +250,33 @@ def test_it_describes_saved_reports_in_the_openapi_schema(api, people):
 def test_it_shows_and_exports_the_same_numbers_as_the_api(ledger, people, api):
     report = saved_report_create(by=fresh(people.manager), **REPORT)
     expected = api.as_user(people.manager).get(f"{URL}{report.pk}/results/").json()["rows"]
+    names = {u.username: str(u) for u in User.objects.all()}
+    statuses = dict(OpportunityStatus.choices)
+    shown = [[names[r[0]], str(statuses[r[1]]), r[2], Decimal(r[3])] for r in expected]
     client = Client()
     client.force_login(fresh(people.manager))
     page = client.get(f"/reports/{report.pk}/").content.decode()
-    for row in expected:
-        assert f'<td>{row[0]}</td><td>{row[1]}</td><td class="num">{row[2]}</td>' in page
+    for name, status, count, amount in shown:
+        cells = f'<td>{name}</td><td>{status}</td><td class="num">{count}</td>'
+        assert f'{cells}<td class="num">€{amount:,.0f}</td>' in page
+    total_count, total_amount = sum(r[2] for r in shown), sum(r[3] for r in shown)
+    assert f'<td class="num">{total_count}</td><td class="num">€{total_amount:,.0f}</td>' in page
     as_csv = client.get(f"/reports/{report.pk}/", {"export": "csv"}).content.decode("utf-8-sig")
-    assert [r for r in csv.reader(io.StringIO(as_csv))][1:] == [
-        [row[0], row[1], str(row[2]), str(Decimal(row[3]).quantize(Decimal("0.01")))]
-        for row in expected
-    ]
+    heading, *rows, total = list(csv.reader(io.StringIO(as_csv)))
+    assert heading == ["Owner", "Status", "Count", "Sum of amount"]
+    assert rows == [[n, s, str(c), str(a.quantize(Decimal("0.01")))] for n, s, c, a in shown]
+    assert total == ["Total", "", str(total_count), str(total_amount.quantize(Decimal("0.01")))]
     book = load_workbook(
         io.BytesIO(client.get(f"/reports/{report.pk}/", {"export": "xlsx"}).content)
     )
-    sheet_rows = list(book.active.iter_rows(values_only=True))[1:]
+    sheet_rows = list(book.active.iter_rows(values_only=True))[1:-1]
     assert [(r[0], r[1], r[2], Decimal(str(r[3]))) for r in sheet_rows] == [
-        (row[0], row[1], row[2], Decimal(row[3])) for row in expected
+        tuple(row) for row in shown
     ]
     pdf = client.get(f"/reports/{report.pk}/", {"export": "pdf"}).content
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-    for row in expected:
-        assert str(Decimal(row[3]).quantize(Decimal("0.01"))) in text
+    for row in shown:
+        assert str(row[3].quantize(Decimal("0.01"))) in text
 
 
 def test_it_exports_only_the_records_the_viewer_sees(ledger, people):

@@ -1,6 +1,7 @@
 """Dashboards: every number is the API's number, drills down to its records, and shows only
 what the viewer may see; the cost does not grow with the data."""
 
+import datetime
 import re
 from decimal import Decimal
 
@@ -8,9 +9,11 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from pipewise.org.models import User
-from pipewise.reports.dashboards import DASHBOARDS
+from pipewise.org.models import OrganisationSettings, User
+from pipewise.planning.periods import containing
+from pipewise.reports.dashboards import DASHBOARDS, preset_bounds, read_selection
 
 YEAR = {"from": "2025-01-01", "to": "2025-12-31"}
 FIGURE = re.compile(r'class="kpi-figure" data-kpi="(\w+)" data-value="([^"]*)"')
@@ -176,23 +179,36 @@ def test_it_never_lists_records_the_viewer_may_not_see(ledger, people):
 
 
 @pytest.mark.parametrize(
-    ("preset", "today", "bounds"),
+    ("preset", "today", "first_month", "bounds"),
     [
-        ("this_quarter", "2025-05-17", ("2025-04-01", "2025-06-30")),
-        ("last_quarter", "2025-01-10", ("2024-10-01", "2024-12-31")),
-        ("last_month", "2025-03-31", ("2025-02-01", "2025-02-28")),
-        ("last_12_months", "2025-03-15", ("2024-04-01", "2025-03-31")),
-        ("last_year", "2025-03-15", ("2024-01-01", "2024-12-31")),
+        ("this_quarter", "2025-05-17", 1, ("2025-04-01", "2025-06-30")),
+        ("last_quarter", "2025-01-10", 1, ("2024-10-01", "2024-12-31")),
+        ("last_month", "2025-03-31", 1, ("2025-02-01", "2025-02-28")),
+        ("last_12_months", "2025-03-15", 1, ("2024-04-01", "2025-03-31")),
+        ("last_year", "2025-03-15", 1, ("2024-01-01", "2024-12-31")),
+        # A fiscal year from February: its quarters are Feb–Apr, May–Jul, Aug–Oct, Nov–Jan.
+        ("this_quarter", "2025-05-17", 2, ("2025-05-01", "2025-07-31")),
+        ("last_quarter", "2025-01-10", 2, ("2024-08-01", "2024-10-31")),
+        ("this_year", "2025-01-10", 2, ("2024-02-01", "2025-01-31")),
+        ("last_year", "2025-03-15", 4, ("2023-04-01", "2024-03-31")),
+        ("last_12_months", "2025-03-15", 4, ("2024-04-01", "2025-03-31")),
     ],
 )
-def test_it_turns_a_named_period_into_dates(preset, today, bounds):
-    import datetime
-
-    from pipewise.reports.dashboards import preset_bounds
-
+def test_it_turns_a_named_period_into_the_fiscal_dates(preset, today, first_month, bounds):
     day = datetime.date.fromisoformat
-    assert preset_bounds(preset, day(today)) == (day(bounds[0]), day(bounds[1]))
+    found = preset_bounds(preset, day(today), first_month=first_month)
+    assert found == (day(bounds[0]), day(bounds[1]))
     assert preset_bounds("all", day(today)) is None
+
+
+def test_it_follows_the_fiscal_calendar_planning_uses(people):
+    company = OrganisationSettings.current()
+    company.fiscal_year_start_month = 4
+    company.save()
+    selection = read_selection({"period": "this_quarter"})
+    quarter = containing("quarter", timezone.localdate())
+    assert (selection.start, selection.end) == (quarter.start, quarter.end)
+    assert (selection.start.month - 4) % 3 == 0
 
 
 PERSONAS = [
@@ -228,3 +244,9 @@ def test_people_are_shown_by_name_and_linked_by_username(client, people, sales):
     html = client.get("/dashboards/manager/").content.decode()
     assert f'data-group="{people.ae.username}"' in html
     assert f'<th scope="row">{people.ae.get_full_name()}</th>' in html
+
+
+def test_it_names_the_group_without_a_product_line_instead_of_a_dash(ledger, people):
+    html = browser(people.ops).get("/dashboards/executive/", YEAR).content.decode()
+    rows = re.findall(r'<th scope="row">([^<]*)</th>', html)
+    assert "No product line" in rows and "—" not in rows

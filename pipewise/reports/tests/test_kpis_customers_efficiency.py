@@ -5,15 +5,20 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.utils import timezone
 
 from pipewise.customers.services import account_create
+from pipewise.org.models import User
 from pipewise.pipeline.selectors import default_pipeline
 from pipewise.pipeline.services import (
     opportunity_close_won,
     opportunity_create,
     opportunity_move_stage,
 )
+from pipewise.reports.dashboards import Page, preset_bounds, read_selection
 from pipewise.reports.kpis import registry
+from pipewise.reports.periods import Period
 from pipewise.reports.services import sales_cost_record
 from pipewise.reports.tests import expect
 
@@ -21,6 +26,7 @@ Q1 = {"start": datetime.date(2025, 1, 1), "end": datetime.date(2025, 3, 31)}
 Q2 = {"start": datetime.date(2025, 4, 1), "end": datetime.date(2025, 6, 30)}
 H1 = {"start": datetime.date(2025, 1, 1), "end": datetime.date(2025, 6, 30)}
 H2 = {"start": datetime.date(2025, 7, 1), "end": datetime.date(2025, 12, 31)}
+ONE_DAY = datetime.timedelta(days=1)
 
 
 def compute(key, people, viewer="ops", **arguments):
@@ -97,6 +103,50 @@ def test_a_customer_who_buys_again_is_retained_one_who_does_not_churns(people):
     assert compute("customer_churn_rate", people, "ae", **Q2).value == Decimal("0.6667")
     assert compute("customer_retention_rate", people, "ops", **Q2).value == Decimal("0.2500")
     assert compute("customer_retention_rate", people, "ae", **Q1).value is None
+
+
+def local(day, hour, minute):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+
+def test_it_computes_retention_and_churn_over_exactly_the_last_12_months(people):
+    today = timezone.localdate()
+    start, end = preset_bounds("last_12_months", today)
+    prior = Period(start, end).previous()
+    assert (prior.start, prior.end) == preset_bounds("last_12_months", start - ONE_DAY)
+    accounts = {
+        name: account_create(by=people.ae, name=name, territory=people.bavaria)
+        for name in ["Kept", "Lost", "Lost late", "Too early"]
+    }
+    # Customers of the prior 12 months: its first moment and its last minute count.
+    won_deal(people, accounts["Kept"], "100", local(prior.start, 0, 1))
+    won_deal(people, accounts["Lost"], "100", local(prior.start, 0, 1))
+    won_deal(people, accounts["Lost late"], "100", local(prior.end, 23, 59))
+    # Bought again in the first minute of the last 12 months.
+    won_deal(people, accounts["Kept"], "100", local(start, 0, 1))
+    # A minute before the prior period: not a customer of it; buying now makes it new.
+    won_deal(people, accounts["Too early"], "100", local(prior.start - ONE_DAY, 23, 59))
+    won_deal(people, accounts["Too early"], "100", local(start, 0, 1))
+    page = Page(people.ops, read_selection({"period": "last_12_months"}))
+    assert page.number("customer_retention_rate").value == Decimal("0.3333")
+    assert page.number("customer_churn_rate").value == Decimal("0.6667")
+    # The board report reads the last 12 months until another period is picked, and shows
+    # both figures, each under its own definition.
+    client = Client()
+    client.force_login(User.objects.get(pk=people.ops.pk))
+    html = client.get("/dashboards/board/").content.decode()
+    assert 'data-kpi="customer_retention_rate" data-value="0.3333"' in html
+    assert 'data-kpi="customer_churn_rate" data-value="0.6667"' in html
+
+
+def test_it_counts_churn_as_lost_customers_not_as_the_rest_of_retention(people):
+    churn = registry.get("customer_churn_rate").describe()
+    retention = registry.get("customer_retention_rate").describe()
+    assert "retention" not in churn["formula"] and "lost" in churn["formula"]
+    assert "retained" in retention["formula"]
+    # Nobody bought in the prior period: neither is defined (not 0 % and 100 %).
+    assert compute("customer_retention_rate", people, "ops", **Q2).value is None
+    assert compute("customer_churn_rate", people, "ops", **Q2).value is None
 
 
 def test_retention_needs_a_period(people):

@@ -200,6 +200,33 @@
       });
     });
   }
+
+  // The top bar's type-ahead: arrow keys walk the suggestions, Escape or a click elsewhere closes them.
+  function initSearchSuggest() {
+    const input = document.getElementById("global-search");
+    const box = document.getElementById("search-suggest");
+    if (!input || !box) return;
+    function options() { return Array.from(box.querySelectorAll("[role=option]")); }
+    function close() { box.innerHTML = ""; input.setAttribute("aria-expanded", "false"); }
+    document.body.addEventListener("htmx:afterSwap", function (e) {
+      if (e.detail.target === box) input.setAttribute("aria-expanded", options().length ? "true" : "false");
+    });
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowDown" && options().length) { e.preventDefault(); options()[0].focus(); }
+      if (e.key === "Escape") close();
+    });
+    box.addEventListener("keydown", function (e) {
+      const all = options();
+      const at = all.indexOf(document.activeElement);
+      if (e.key === "ArrowDown" && at < all.length - 1) { e.preventDefault(); all[at + 1].focus(); }
+      if (e.key === "ArrowUp") { e.preventDefault(); (at > 0 ? all[at - 1] : input).focus(); }
+      if (e.key === "Escape") { close(); input.focus(); }
+    });
+    document.addEventListener("click", function (e) {
+      if (!box.contains(e.target) && e.target !== input) close();
+    });
+  }
+  document.addEventListener("DOMContentLoaded", initSearchSuggest);
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.body.addEventListener("htmx:load", function (e) {
     const board = document.querySelector(".board[data-pipeline]");
