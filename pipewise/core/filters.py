@@ -54,6 +54,9 @@ class StatusFilter(django_filters.ChoiceFilter):
         self.open_statuses = tuple(open_statuses)
         self.open_label = open_label
         choices = [*choices, (ANY_STATUS, ANY_STATUS_LABEL)]
+        kwargs.setdefault(
+            "help_text", f"Left empty: {open_label.lower()}; {ANY_STATUS}: every status."
+        )
         super().__init__(choices=choices, empty_label=open_label, **kwargs)
 
     def kept(self, value) -> tuple[str, ...] | None:

@@ -64,6 +64,8 @@ class Lead(BusinessRecord):
             models.Index(fields=["status", "id"], name="lead_status_idx"),
             models.Index(fields=["email_normalised"], name="lead_email_idx"),
             models.Index(fields=["company"], name="lead_company_idx"),
+            # The Score sort (highest first, unscored last) walks this index backwards.
+            models.Index(fields=["score", "id"], name="lead_score_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -29,7 +29,7 @@ from pipewise.web.access import writer_required
 from pipewise.web.export import export_response
 from pipewise.web.forms import add_service_errors, form_saved
 from pipewise.web.history import readable_history
-from pipewise.web.lists import capped_count, count_label, keyset_page
+from pipewise.web.lists import count_label, keyset_page, list_count
 from pipewise.web.lookup import lookup_options
 
 LEAD_SORTS = {
@@ -66,7 +66,7 @@ def lead_list(request):
         sort_options=LEAD_SORTS,
         default_sort="-id",
     )
-    counted = count_label(capped_count(leads), _counted_noun(lead_filter))
+    counted = count_label(list_count(page, leads), _counted_noun(lead_filter))
     return render(
         request,
         "leads/lead_list.html",

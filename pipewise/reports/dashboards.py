@@ -26,6 +26,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from pipewise.core.filters import ANY_STATUS
 from pipewise.org.models import Team, Territory, User
 from pipewise.org.permissions import owner_ids_visible_to
 from pipewise.pipeline.models import Pipeline, Stage
@@ -173,12 +174,16 @@ LIST_DRILLS: dict[str, ListDrill] = {
     "weighted_pipeline": ListDrill(
         "pipeline:list", {"status": "open"}, DEALS_CLOSED_ON, DEAL_PARAMS
     ),
+    # Counted over every status: the lists' open-work default must not narrow them.
     "funnel_stage_reached": ListDrill(
-        "pipeline:list", {}, ("created_after", "created_before", False), DEAL_PARAMS
+        "pipeline:list",
+        {"status": ANY_STATUS},
+        ("created_after", "created_before", False),
+        DEAL_PARAMS,
     ),
     "lead_volume": ListDrill(
         "leads:list",
-        {},
+        {"status": ANY_STATUS},
         ("created_after", "created_before", False),
         {
             Filter.OWNER: "owner",

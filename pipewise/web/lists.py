@@ -155,6 +155,14 @@ def keyset_page(
     return result
 
 
+def list_count(page: KeysetPage, queryset: QuerySet, cap: int = COUNT_CAP) -> int:
+    """How many rows the list holds: the page's own when it is the only page (no query),
+    else a ``capped_count``."""
+    if not page.has_other_pages:
+        return len(page.rows)
+    return capped_count(queryset, cap)
+
+
 def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> int:
     """How many rows the (filtered) list holds, up to ``cap + 1``: one ``COUNT`` over a
     ``LIMIT``-ed subquery, which stops reading the index after ``cap + 1`` rows."""

@@ -109,3 +109,12 @@ def test_it_counts_up_to_the_cap_with_one_bounded_query(sales, people):
     assert count_label(counted, "open lead", cap=2) == "2+ open leads"
     assert count_label(1, "open lead") == "1 open lead"
     assert count_label(capped_count(leads), "lead") == f"{leads.count():,} leads"
+
+
+def test_it_counts_a_list_of_one_page_from_the_page_itself(sales, people):
+    client = signed_in(people.ae)
+    client.get("/leads/")
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/leads/").content.decode()
+    assert "data-list-count>1 open lead<" in html
+    assert not any("COUNT(" in query["sql"] for query in queries)
