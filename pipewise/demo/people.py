@@ -132,17 +132,17 @@ PEOPLE: tuple[Person, ...] = (
            "hannah.schmidt", CUSTOMER_SUCCESS_TEAM, ("APAC",)),
 )  # fmt: skip
 
-# One person per role to try, and what to look at as them.
+# One person per role to try, and what they can use as that person (only pages that exist).
 PERSONAS: tuple[tuple[str, str], ...] = (
-    ("admin", "users, roles, settings"),
-    ("nina.keller", "territories, processes, all"),
-    ("catherine.brooks", "dashboards, forecast (reads)"),
-    ("jonas.weber", "team pipeline and forecast"),
-    ("lena.hoffmann", "own deals, proposals"),
-    ("max.fischer", "leads: prospect, qualify"),
-    ("sarah.mitchell", "campaigns, sources, leads"),
-    ("hannah.schmidt", "customers after the sale"),
-    ("paul.lefevre", "partner deals"),
+    ("admin", "users, roles, settings, Django admin"),
+    ("nina.keller", "territories, processes, targets, every record"),
+    ("catherine.brooks", "company and board dashboards (reads all)"),
+    ("jonas.weber", "team board, dashboards, targets, approvals"),
+    ("lena.hoffmann", "own deals, quotes, tasks, sales plan"),
+    ("max.fischer", "leads: prospect, qualify, convert"),
+    ("sarah.mitchell", "every lead by source, marketing dashboard"),
+    ("hannah.schmidt", "onboarding tasks and check-ins"),
+    ("paul.lefevre", "no partner pages yet"),
 )
 
 

@@ -77,3 +77,12 @@ def test_it_says_how_to_get_logins_when_there_is_no_demo(db):
     out = StringIO()
     print_logins(out)
     assert "pipewise demo" in out.getvalue()
+
+
+def test_it_promises_in_the_logins_only_what_exists(db):
+    demo(size=10, seed=3, no_progress=True)
+    out = StringIO()
+    print_logins(out)
+    table = out.getvalue().lower()
+    for missing in ("forecast", "campaign", "partner deals", "commission"):
+        assert missing not in table
