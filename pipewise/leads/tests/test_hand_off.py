@@ -151,9 +151,7 @@ def test_the_api_gives_the_owner_the_deal_as_landing(api, sales, people):
     assert body["account"]["name"] == "Keller Bau GmbH"
 
 
-def test_it_shows_carried_activities_on_the_account_and_contact_pages_of_the_owner(
-    sales, people
-):
+def test_it_shows_carried_activities_on_the_account_and_contact_pages_of_the_owner(sales, people):
     lead = sdr_lead(people)
     conversion = lead_convert(lead=lead, by=people.sdr, owner=people.ae)
     client = signed_in(people.ae)
