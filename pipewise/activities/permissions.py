@@ -20,6 +20,20 @@ def activity_visible_to(user: User) -> QuerySet[Activity]:
     return _of_visible_owners(Activity.objects.all(), user)
 
 
+CARRIED_BY = {
+    "account": "lead__account",
+    "contact": "lead__contact",
+    "opportunity": "lead__opportunities",
+}
+
+
+def carried_over_to(link: str, record) -> QuerySet[Activity]:
+    """The activities a lead brought along when it was converted into ``record`` (its
+    ``account``, ``contact`` or ``opportunity``): the record's timeline shows them to whoever
+    sees the record, whoever logged them (the SDR's work before the hand-off)."""
+    return Activity.objects.filter(**{link: record, CARRIED_BY[link]: record})
+
+
 def activity_days_visible_to(user: User) -> QuerySet[ActivityDay]:
     """The daily counts of the activities ``user`` sees: activities are seen by owner, so
     an owner's counts are all seen or none. Rows counted down to zero stand for nothing."""

@@ -6,7 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 
-from pipewise.activities.permissions import activity_visible_to, task_visible_to
+from pipewise.activities.permissions import (
+    activity_visible_to,
+    carried_over_to,
+    task_visible_to,
+)
 from pipewise.customers.choices import AccountType, BuyingRole
 from pipewise.customers.filters import AccountFilter, ContactFilter
 from pipewise.customers.forms import AccountForm, ContactForm
@@ -103,11 +107,13 @@ def account_detail(request, pk):
             ),
             "opportunity_totals": opportunity_totals(opportunities.filter(status="open")),
             "activities": list(
-                activity_visible_to(user)
-                .filter(
-                    Q(account=account)
-                    | Q(opportunity_id__in=opportunities.values("pk"))
-                    | Q(contact_id__in=account.contacts.values("pk"))
+                (
+                    activity_visible_to(user).filter(
+                        Q(account=account)
+                        | Q(opportunity_id__in=opportunities.values("pk"))
+                        | Q(contact_id__in=account.contacts.values("pk"))
+                    )
+                    | carried_over_to("account", account)
                 )
                 .select_related("owner", "opportunity", "account", "contact", "lead")
                 .order_by("-occurred_at")[:RELATED_LIMIT]
@@ -218,8 +224,10 @@ def contact_detail(request, pk):
                 )[:RELATED_LIMIT]
             ),
             "activities": list(
-                activity_visible_to(user)
-                .filter(contact=contact)
+                (
+                    activity_visible_to(user).filter(contact=contact)
+                    | carried_over_to("contact", contact)
+                )
                 .select_related("owner", "opportunity", "account", "contact", "lead")
                 .order_by("-occurred_at")[:RELATED_LIMIT]
             ),

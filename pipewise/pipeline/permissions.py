@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from pipewise.activities.models import Activity
-from pipewise.activities.permissions import activity_visible_to
+from pipewise.activities.permissions import activity_visible_to, carried_over_to
 from pipewise.org.choices import DEAL_ROLES
 from pipewise.org.models import User
 from pipewise.org.permissions import NOT_YOURS, can_change_owned, owner_ids_visible_to
@@ -45,13 +45,11 @@ def access_opportunity(user: User, pk, *, for_write: bool = False) -> Opportunit
 
 def deal_activities_visible_to(user: User, opportunity: Opportunity) -> QuerySet[Activity]:
     """A deal's timeline for a reader who sees the deal: the activities they see by owner, plus
-    those carried over from the lead the deal was made from (its history before the hand-off,
-    logged by the SDR)."""
+    those carried over from the lead the deal was made from (``carried_over_to``)."""
     activities = activity_visible_to(user).filter(opportunity=opportunity)
     if opportunity.lead_id is None:
         return activities
-    carried = Activity.objects.filter(opportunity=opportunity, lead_id=opportunity.lead_id)
-    return activities | carried
+    return activities | carried_over_to("opportunity", opportunity)
 
 
 def reopen_deadline(opportunity: Opportunity) -> datetime.datetime | None:

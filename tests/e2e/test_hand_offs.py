@@ -12,18 +12,9 @@ from pipewise.activities.models import Task
 from pipewise.activities.services import activity_log
 from pipewise.leads.services import lead_create
 from pipewise.pipeline.models import Opportunity
-
-PASSWORD = "correct-horse-battery"
+from tests.e2e.test_sales_day import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{base}/")
 
 
 def test_an_sdr_hands_a_lead_to_an_account_executive(live_server, page, screenshot, people):

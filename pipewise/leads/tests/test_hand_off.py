@@ -149,3 +149,22 @@ def test_the_api_gives_the_owner_the_deal_as_landing(api, sales, people):
     body = response.json()
     assert body["landing"] == {"type": "opportunity", "id": body["opportunity"]}
     assert body["account"]["name"] == "Keller Bau GmbH"
+
+
+def test_it_shows_carried_activities_on_the_account_and_contact_pages_of_the_owner(sales, people):
+    lead = sdr_lead(people)
+    conversion = lead_convert(lead=lead, by=people.sdr, owner=people.ae)
+    client = signed_in(people.ae)
+    for url in (
+        f"/accounts/{conversion.account.pk}/",
+        f"/contacts/{conversion.contact.pk}/",
+    ):
+        html = client.get(url).content.decode()
+        assert "First call" in html and "Budget confirmed" in html, url
+
+
+def test_it_shows_another_accounts_rep_nothing_carried_elsewhere(sales, people):
+    lead = sdr_lead(people)
+    lead_convert(lead=lead, by=people.sdr, owner=people.ae)
+    html = signed_in(people.ae).get(f"/accounts/{sales.ae_account.pk}/").content.decode()
+    assert "Budget confirmed" not in html
