@@ -243,10 +243,15 @@ def search_results(user, q: str, *, limit: int) -> dict[str, list]:
                 else []
             ),
         }
-    accounts = account_visible_to(user).filter(Q(name__icontains=q) | Q(domain__icontains=q))
-    account_ids = list(accounts.values_list("pk", flat=True)[:SEARCH_ACCOUNTS_FOR_DEALS])
+    # One scan of the accounts: the first of them are shown, all of them find their deals.
+    accounts = list(
+        account_visible_to(user)
+        .filter(Q(name__icontains=q) | Q(domain__icontains=q))
+        .select_related("owner", "territory")
+        .order_by("name", "id")[:SEARCH_ACCOUNTS_FOR_DEALS]
+    )
     deals = opportunity_list(opportunity_visible_to(user)).filter(
-        Q(name__icontains=q) | Q(account_id__in=account_ids)
+        Q(name__icontains=q) | Q(account_id__in=[account.pk for account in accounts])
     )
     leads = (
         lead_visible_to(user)
@@ -264,9 +269,7 @@ def search_results(user, q: str, *, limit: int) -> dict[str, list]:
             deals.exclude(status=OpportunityStatus.OPEN).order_by("-id"),
             limit,
         ),
-        "accounts": list(
-            accounts.select_related("owner", "territory").order_by("name", "id")[:limit]
-        ),
+        "accounts": accounts[:limit],
         "contacts": list(
             contact_visible_to(user)
             .filter(Q(last_name__icontains=q) | Q(first_name__icontains=q) | Q(email__icontains=q))
