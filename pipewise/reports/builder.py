@@ -65,8 +65,14 @@ UNKNOWN_OP = "Unknown measure {value!r}; use one of: {known}."
 UNKNOWN_NUMBER = "{entity} has no number {value!r}; use one of: {known}."
 FIELD_NEEDED = "Say which number to {op} (a field or a calculated field)."
 KPI_NEEDED = "Say which KPI (a key of /api/v1/kpis/)."
-KPI_GROUPS = "{kpi} cannot be grouped by {dimension!r}, which this report groups by."
-KPI_FILTER = "A KPI measure cannot be combined with the filter {name!r}."
+KPI_GROUPS = (
+    "{kpi} cannot be grouped by {dimension} ({key!r}), which this report groups by; "
+    "group by something else or pick another measure."
+)
+KPI_FILTER = (
+    "{kpi} cannot be combined with the filter on {field} ({name!r}); "
+    "remove that filter or pick another measure."
+)
 BAD_NAME = "A calculated field's name is a short identifier (letters, digits, _): {value!r}."
 NAME_TAKEN = "{value!r} is already a field name."
 BAD_FILTERS = "Filters must be an object of list filter names to values."
@@ -137,7 +143,12 @@ ENTITIES: dict[str, EntitySpec] = {
                 "stage": Dimension.STAGE,
                 "segment": Dimension.SEGMENT,
             },
-            kpi_filters={"owner": "owner", "pipeline": "pipeline", "source": "source"},
+            kpi_filters={
+                "owner": "owner",
+                "pipeline": "pipeline",
+                "source": "source",
+                "account": "account",
+            },
             export_kind="opportunities",
         ),
         EntitySpec(
@@ -185,7 +196,7 @@ ENTITIES: dict[str, EntitySpec] = {
                 MONTH: "occurred_at",
             },
             kpi_dimensions=OWNER_KPI | {"type": Dimension.ACTIVITY_TYPE},
-            kpi_filters={"owner": "owner", "type": "activity_type"},
+            kpi_filters={"owner": "owner", "type": "activity_type", "account": "account"},
             export_kind="activities",
         ),
         EntitySpec(
@@ -472,10 +483,14 @@ def _checked_kpi(spec, item, group_by, filters) -> str:
         raise ValidationError({"measures": str(exc)}) from None
     for name in group_by:
         if spec.kpi_dimensions.get(name) not in kpi.dimensions:
-            raise ValidationError({"measures": KPI_GROUPS.format(kpi=kpi.name, dimension=name)})
+            label = dimension_label(spec, name)
+            message = KPI_GROUPS.format(kpi=kpi.name, dimension=label, key=name)
+            raise ValidationError({"measures": message})
     for name in filters:
         if spec.kpi_filters.get(name) not in kpi.filters:
-            raise ValidationError({"measures": KPI_FILTER.format(name=name)})
+            fields = {o.name: o.field_label for o in filter_options(spec)}
+            message = KPI_FILTER.format(kpi=kpi.name, field=fields.get(name, name), name=name)
+            raise ValidationError({"measures": message})
     return key
 
 

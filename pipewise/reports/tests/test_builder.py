@@ -174,7 +174,7 @@ def test_it_takes_a_kpi_measure_from_the_registry(ledger, people, api):
                 "measures": [{"op": "kpi", "kpi": "won_revenue"}],
             },
             "measures",
-            "cannot be grouped by 'status'",
+            "cannot be grouped by Status ('status')",
         ),
         (
             {"entity": "leads", "calculated_fields": [{"name": "x y", "expression": "1"}]},

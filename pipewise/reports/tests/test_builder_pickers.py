@@ -7,9 +7,11 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from openpyxl import load_workbook
 
+from pipewise.customers.models import Account
 from pipewise.org.models import User
 from pipewise.pipeline.choices import StageKind
 from pipewise.pipeline.models import Opportunity, Stage
@@ -305,3 +307,25 @@ def test_it_exports_the_records_of_every_kind(ledger, people):
         sheet = load_workbook(io.BytesIO(response.content)).active
         records = ENTITIES[entity].visible(fresh(people.ops)).count()
         assert sheet.max_row == records + 1, entity
+
+
+def test_it_takes_a_kpi_measure_for_one_account_and_says_plainly_what_a_kpi_refuses(ledger, people):
+    account = Account.objects.filter(opportunities__status="won").first()
+    definition = check_definition(
+        entity="opportunities",
+        filters={"account": str(account.pk)},
+        measures=[{"op": "kpi", "kpi": "won_deal_count"}],
+    )
+    result = run_report(definition, viewer=fresh(people.ops))
+    won_there = Opportunity.objects.filter(account=account, status="won").count()
+    assert result.rows == [[won_there]]
+    with pytest.raises(ValidationError) as refused:
+        check_definition(
+            entity="opportunities",
+            filters={"status": "won"},
+            measures=[{"op": "kpi", "kpi": "won_revenue"}],
+        )
+    assert refused.value.message_dict["measures"] == [
+        "Won revenue cannot be combined with the filter on Status ('status'); "
+        "remove that filter or pick another measure."
+    ]
