@@ -18,7 +18,7 @@ from pipewise.reports.kpis.base import (
     register,
 )
 from pipewise.reports.kpis.composite import CompositeKpi
-from pipewise.reports.kpis.subjects import DEAL_TOTALS, LINE_ITEMS, OPPORTUNITIES
+from pipewise.reports.kpis.subjects import DEAL_MONTHS, DEAL_TOTALS, LINE_ITEMS, OPPORTUNITIES
 
 WON = OpportunityStatus.WON
 LOST = OpportunityStatus.LOST
@@ -64,6 +64,18 @@ def closed_totals(condition: Q, **aggregates) -> Rollup:
     return Rollup(DEAL_TOTALS, "closed_on", aggregates, condition)
 
 
+# The month totals' rows of closed deals, of won deals, of open deals (their stage's kind).
+CLOSED_MONTHS = Q(stage__kind__in=[StageKind.WON, StageKind.LOST])
+WON_MONTHS = Q(stage__kind=StageKind.WON)
+OPEN_MONTHS = Q(stage__kind=StageKind.OPEN)
+
+
+def month_totals(condition: Q, **aggregates) -> Rollup:
+    """The month totals answering a deal KPI over whole months (by territory, segment and
+    source too)."""
+    return Rollup(DEAL_MONTHS, "month", aggregates, condition, whole_months=True)
+
+
 class ClosedDealKpi(AggregateKpi):
     """Over deals closed (won or lost) in the period."""
 
@@ -98,6 +110,7 @@ class WonRevenue(ProductLineSplit, WonDealKpi):
     edge_cases = f"Nothing won: 0. {REOPENED} {BY_PRODUCT_LINE}"
 
     rollup = closed_totals(WON_TOTALS, won_amount=Sum("amount"))
+    month_rollup = month_totals(WON_MONTHS, won_amount=Sum("amount"))
 
     def aggregates(self, query):
         return {"won_amount": Sum("amount")}
@@ -126,6 +139,7 @@ class WonDealCount(ProductLineSplit, WonDealKpi):
     )
 
     rollup = closed_totals(WON_TOTALS, won_deals=Sum("count"))
+    month_rollup = month_totals(WON_MONTHS, won_deals=Sum("count"))
 
     def aggregates(self, query):
         return {"won_deals": Count("pk")}
@@ -150,6 +164,7 @@ class AverageDealSize(WonDealKpi):
     edge_cases = f"Nothing won: null. {REOPENED}"
 
     rollup = closed_totals(WON_TOTALS, won_amount=Sum("amount"), won_deals=Sum("count"))
+    month_rollup = month_totals(WON_MONTHS, won_amount=Sum("amount"), won_deals=Sum("count"))
 
     def aggregates(self, query):
         return {"won_amount": Sum("amount"), "won_deals": Count("pk")}
@@ -175,6 +190,11 @@ class WinRate(ClosedDealKpi):
         won_deals=Sum("count", filter=Q(stage__kind=StageKind.WON)),
         closed_deals=Sum("count"),
     )
+    month_rollup = month_totals(
+        CLOSED_MONTHS,
+        won_deals=Sum("count", filter=Q(stage__kind=StageKind.WON)),
+        closed_deals=Sum("count"),
+    )
 
     def aggregates(self, query):
         return {"won_deals": Count("pk", filter=Q(status=WON)), "closed_deals": Count("pk")}
@@ -197,6 +217,11 @@ class WinRateByValue(ClosedDealKpi):
 
     rollup = closed_totals(
         CLOSED_TOTALS,
+        won_amount=Sum("amount", filter=Q(stage__kind=StageKind.WON)),
+        closed_amount=Sum("amount"),
+    )
+    month_rollup = month_totals(
+        CLOSED_MONTHS,
         won_amount=Sum("amount", filter=Q(stage__kind=StageKind.WON)),
         closed_amount=Sum("amount"),
     )
