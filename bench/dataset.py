@@ -104,12 +104,15 @@ def build(size: int, *, seed: int = 7, progress=print) -> None:
 
 def _totals_ready(progress, *, rebuild: bool = False) -> None:
     """The running stage totals that boards read: the raw inserts went around the services."""
-    from pipewise.pipeline.models import StageTotal
-    from pipewise.pipeline.totals import stage_totals_rebuild
+    from pipewise.pipeline.models import DealMonthTotal, StageTotal
+    from pipewise.pipeline.totals import deal_months_rebuild, stage_totals_rebuild
 
     if rebuild or not StageTotal.objects.exists():
         rows = stage_totals_rebuild()
         progress(f"  stage totals: {rows:,} rows")
+    if rebuild or not DealMonthTotal.objects.exists():
+        rows = deal_months_rebuild()
+        progress(f"  deal month totals: {rows:,} rows")
 
 
 def _org_and_accounts(seed: int) -> None:

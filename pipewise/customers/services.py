@@ -8,6 +8,7 @@ from django.db import transaction
 from pipewise.core.services import record_create, record_update
 from pipewise.customers.models import Account, Contact
 from pipewise.org.models import User
+from pipewise.pipeline.totals import deal_months_move_account
 
 ACCOUNT_FIELDS = frozenset(
     {
@@ -73,14 +74,20 @@ def account_create(*, by: User, **fields) -> Account:
 def account_update(
     *, account: Account, by: User, expected_version: int | None = None, **changes
 ) -> Account:
-    """Change an account's details; refused if someone else changed it meanwhile."""
-    return record_update(
+    """Change an account's details; refused if someone else changed it meanwhile. A new
+    territory or segment moves the account's deals in the month totals with it."""
+    place = ("territory_id", "segment_id")
+    before = Account.all_objects.select_for_update().values_list(*place).get(pk=account.pk)
+    updated = record_update(
         record=account,
         by=by,
         expected_version=expected_version,
         changes=normalise_account_fields(changes),
         allowed=ACCOUNT_FIELDS,
     )
+    after = (updated.territory_id, updated.segment_id)
+    deal_months_move_account(account_id=updated.pk, before=before, after=after)
+    return updated
 
 
 def normalise_contact_fields(fields: dict) -> dict:

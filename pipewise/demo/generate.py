@@ -36,7 +36,7 @@ from pipewise.leads.models import Lead, LeadStatusChange
 from pipewise.org.models import Team, Territory, User
 from pipewise.pipeline.models import LineItem, Opportunity, StageChange
 from pipewise.pipeline.services import furthest_stages_fill
-from pipewise.pipeline.totals import stage_totals_rebuild
+from pipewise.pipeline.totals import deal_months_rebuild, stage_totals_rebuild
 
 ALREADY_LOADED = (
     "The demo is already loaded here ({opportunities:,} opportunities); nothing was changed. "
@@ -189,6 +189,7 @@ def _load(report, calendar, *, size, seed, progress) -> None:
         # Deals and activities went in by bulk insert, around the services that keep the
         # running counts; the plans read their history from those counts.
         stage_totals_rebuild()
+        deal_months_rebuild()
         activity_days_rebuild()
         furthest_stages_fill()
         plans = planning_generate(

@@ -558,3 +558,52 @@ class StageTotal(models.Model):
 
     def __str__(self):
         return f"{self.owner_id}/{self.stage_id}/{self.closed_on or 'open'}: {self.count}"
+
+
+class DealMonthTotal(models.Model):
+    """Running count and amount of live deals per owner, stage, territory, segment, source
+    and month: the month a closed deal closed (local), the month an open deal is expected to
+    close (``close_date``).
+
+    A read model for dashboards that group or filter by what a deal's account and source
+    say (won revenue by territory, the open pipeline by segment), kept with ``StageTotal``
+    by ``pipeline/totals.py``: the territory and segment are the account's, moved with the
+    account's deals when the account changes them. It answers questions over whole months.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    territory = models.ForeignKey(
+        "org.Territory", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    segment = models.ForeignKey(
+        "org.Segment", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    source = models.CharField(max_length=20, blank=True)
+    month = models.DateField(help_text="First day of the month.")
+    count = models.IntegerField(default=0)
+    amount = MoneyField(default=Decimal("0.00"))
+
+    class Meta:
+        # One row per key: territory and segment may be empty, and NULLs are never equal in a
+        # unique index, so each combination of empty ones has its own constraint.
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "owner",
+                    "stage",
+                    "source",
+                    "month",
+                    *(["territory"] if has_territory else []),
+                    *(["segment"] if has_segment else []),
+                ],
+                condition=Q(territory__isnull=not has_territory, segment__isnull=not has_segment),
+                name=f"dealmonth_unique_{int(has_territory)}{int(has_segment)}",
+            )
+            for has_territory in (False, True)
+            for has_segment in (False, True)
+        ] + [models.CheckConstraint(condition=Q(count__gte=0), name="dealmonth_count_not_negative")]
+        indexes = [models.Index(fields=["month", "stage"], name="dealmonth_month_stage_idx")]
+
+    def __str__(self):
+        return f"{self.owner_id}/{self.stage_id}/{self.month:%Y-%m}: {self.count}"

@@ -68,6 +68,12 @@ class Period:
         return (self.end - self.start).days + 1
 
     @property
+    def in_whole_months(self) -> bool:
+        """Whether each bound is a month's edge (an open bound is): month totals answer."""
+        starts = self.start is None or self.start.day == 1
+        return starts and (self.end is None or self.end == _last_day_of_month(self.end))
+
+    @property
     def whole_months(self) -> int | None:
         """How many calendar months the period spans, if it is made of whole months."""
         if self.start.day != 1 or self.end != _last_day_of_month(self.end):

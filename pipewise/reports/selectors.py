@@ -31,7 +31,7 @@ from pipewise.org.models import Territory, User, UserRole
 from pipewise.org.permissions import owner_ids_visible_to
 from pipewise.org.selectors import territory_and_descendant_ids
 from pipewise.pipeline.choices import StageKind
-from pipewise.pipeline.models import LineItem, Opportunity, Stage, StageTotal
+from pipewise.pipeline.models import DealMonthTotal, LineItem, Opportunity, Stage, StageTotal
 from pipewise.pipeline.permissions import opportunity_owners_visible_to, opportunity_visible_to
 from pipewise.reports.choices import REP_ROLES
 from pipewise.reports.expressions import MONEY_SUM, DayNumber, EpochSeconds
@@ -47,6 +47,13 @@ def visible_deal_totals(user: User) -> QuerySet[StageTotal]:
     """The running totals of the deals ``user`` sees (deals are seen by owner); rows counted
     down to zero stand for nothing."""
     rows = StageTotal.objects.filter(count__gt=0)
+    owners = opportunity_owners_visible_to(user)
+    return rows if owners is None else rows.filter(owner_id__in=owners)
+
+
+def visible_deal_months(user: User) -> QuerySet[DealMonthTotal]:
+    """The month totals of the deals ``user`` sees (by owner, as the deal totals)."""
+    rows = DealMonthTotal.objects.filter(count__gt=0)
     owners = opportunity_owners_visible_to(user)
     return rows if owners is None else rows.filter(owner_id__in=owners)
 

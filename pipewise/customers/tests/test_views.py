@@ -50,11 +50,14 @@ def test_another_reps_account_is_not_found(sales, people):
 
 def test_it_creates_an_account_with_clear_errors(people):
     client = signed_in(people.ae)
-    bad = client.post("/accounts/new/", {"name": "Bad Country", "type": "prospect",
-                                         "country": "Germany"})
+    bad = client.post(
+        "/accounts/new/", {"name": "Bad Country", "type": "prospect", "country": "Germany"}
+    )
     assert "Ensure this value has at most 2 characters" in bad.content.decode()
-    good = client.post("/accounts/new/", {"name": "Gut GmbH", "type": "prospect",
-                                          "domain": "https://www.gut.de/", "country": "de"})
+    good = client.post(
+        "/accounts/new/",
+        {"name": "Gut GmbH", "type": "prospect", "domain": "https://www.gut.de/", "country": "de"},
+    )
     account = Account.objects.get(name="Gut GmbH")
     assert good["Location"] == f"/accounts/{account.pk}/"
     assert account.domain == "gut.de" and account.country == "DE" and account.owner == people.ae
@@ -64,8 +67,10 @@ def test_a_stale_account_edit_is_refused(sales, people):
     client = signed_in(people.ae)
     version = sales.ae_account.version
     account_update(account=sales.ae_account, by=people.manager, industry="Machinery")
-    response = client.post(f"/accounts/{sales.ae_account.pk}/edit/", {
-        "name": "Renamed", "type": "prospect", "owner": people.ae.pk, "version": version})
+    response = client.post(
+        f"/accounts/{sales.ae_account.pk}/edit/",
+        {"name": "Renamed", "type": "prospect", "owner": people.ae.pk, "version": version},
+    )
     assert "Someone else changed this record" in response.content.decode()
 
 
@@ -74,16 +79,19 @@ def test_contacts_list_detail_and_create(sales, people):
     assert "Eva Huber" in client.get("/contacts/").content.decode()
     assert "Sam Lee" not in client.get("/contacts/").content.decode()
     assert "Eva Huber" in client.get(f"/contacts/{sales.ae_contact.pk}/").content.decode()
-    response = client.post("/contacts/new/", {"account": sales.ae_account.pk,
-                                              "last_name": "Gruber", "email": "A@Alpen.de"})
+    response = client.post(
+        "/contacts/new/",
+        {"account": sales.ae_account.pk, "last_name": "Gruber", "email": "A@Alpen.de"},
+    )
     contact = Contact.objects.get(last_name="Gruber")
     assert response["Location"] == f"/contacts/{contact.pk}/"
     assert contact.email == "a@alpen.de"
 
 
 def test_a_contact_cannot_be_put_on_an_invisible_account(sales, people):
-    response = signed_in(people.ae).post("/contacts/new/", {
-        "account": sales.other_account.pk, "last_name": "Spy"})
+    response = signed_in(people.ae).post(
+        "/contacts/new/", {"account": sales.other_account.pk, "last_name": "Spy"}
+    )
     assert "Select a valid choice" in response.content.decode()
     assert not Contact.objects.filter(last_name="Spy").exists()
 

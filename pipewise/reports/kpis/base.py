@@ -410,8 +410,12 @@ class Rollup:
     aggregates: Mapping[str, Any]
     # The rows that stand for the KPI's records (its ``scope``: won deals, closed deals …).
     condition: Q = field(default_factory=Q)
+    # Rows kept per month (not per day) answer only periods made of whole months.
+    whole_months: bool = False
 
     def answers(self, query: KpiQuery) -> bool:
+        if self.whole_months and not query.period.in_whole_months:
+            return False
         return set(query.filters) <= set(self.subject.filters) and all(
             d == Dimension.MONTH or d in self.subject.groups for d in query.group_by
         )
@@ -431,13 +435,16 @@ class AggregateKpi(Kpi):
     ``scope``); ``aggregates`` names the SQL aggregates; ``value`` turns one row
     of them into the figure. The total is one ``aggregate()`` query, the groups
     one ``GROUP BY`` query: two queries whatever the number of rows. A ``rollup``
-    answers instead whenever the question asks only for what it keeps.
+    answers instead whenever the question asks only for what it keeps; else the
+    ``month_rollup`` (the month totals by territory, segment and source), for periods
+    of whole months.
     """
 
     subject: ClassVar[Subject]
     date_field: ClassVar[str | None] = None
     on_dates: ClassVar[bool] = False
     rollup: ClassVar[Rollup | None] = None
+    month_rollup: ClassVar[Rollup | None] = None
 
     def records(self, query: KpiQuery) -> QuerySet:
         rows = self.subject.records(query.user, query.filters)
@@ -457,8 +464,15 @@ class AggregateKpi(Kpi):
     def group_rows(self, rows: QuerySet, aggregates: dict, query: KpiQuery) -> dict[tuple, dict]:
         return grouped(rows, self.subject, query.group_by, self.date_field, aggregates)
 
+    def answering_rollup(self, query: KpiQuery) -> Rollup | None:
+        """The first of the KPI's running totals that answers the question, if any."""
+        for rollup in (self.rollup, self.month_rollup):
+            if rollup is not None and rollup.answers(query):
+                return rollup
+        return None
+
     def evaluate(self, query: KpiQuery) -> tuple[Any, list[Group]]:
-        rollup = self.rollup if self.rollup is not None and self.rollup.answers(query) else None
+        rollup = self.answering_rollup(query)
         if rollup is None:
             rows, aggregates = self.records(query), self.aggregates(query)
         else:

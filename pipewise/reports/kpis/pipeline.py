@@ -20,7 +20,7 @@ from pipewise.reports.kpis.base import (
     register,
 )
 from pipewise.reports.kpis.composite import CompositeKpi
-from pipewise.reports.kpis.sales import DEAL_FILTERS
+from pipewise.reports.kpis.sales import DEAL_FILTERS, OPEN_MONTHS, month_totals
 from pipewise.reports.kpis.subjects import OPPORTUNITIES
 from pipewise.reports.periods import Period
 from pipewise.reports.selectors import funnel_stages
@@ -69,6 +69,8 @@ class OpenDealCount(OpenDealKpi):
     formula = "count of deals with status open (close_date in the period, if given)"
     edge_cases = f"None open: 0. {OPEN_NOW}"
 
+    month_rollup = month_totals(OPEN_MONTHS, open_deals=Sum("count"))
+
     def aggregates(self, query):
         return {"open_deals": Count("pk")}
 
@@ -90,6 +92,8 @@ class PipelineValue(ProductLineSplit, OpenDealKpi):
         f"None open: 0. {OPEN_NOW} By product line, each line item counts with its net value; "
         "deals without line items form the group null."
     )
+
+    month_rollup = month_totals(OPEN_MONTHS, pipeline_amount=Sum("amount"))
 
     def aggregates(self, query):
         return {"pipeline_amount": Sum("amount")}
@@ -115,6 +119,8 @@ class WeightedPipeline(ProductLineSplit, OpenDealKpi):
     formula = "Σ amount × stage probability ÷ 100 of open deals"
     dimensions = OPEN_DIMENSIONS + (Dimension.PRODUCT_LINE,)
     edge_cases = f"None open: 0. {OPEN_NOW} The probability is the stage's today, 0–100 %."
+
+    month_rollup = month_totals(OPEN_MONTHS, weighted_amount=Sum(WEIGHTED_AMOUNT))
 
     def aggregates(self, query):
         return {"weighted_amount": Sum(WEIGHTED_AMOUNT)}

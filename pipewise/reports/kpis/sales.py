@@ -19,7 +19,7 @@ from pipewise.reports.kpis.base import (
     register,
 )
 from pipewise.reports.kpis.composite import CompositeKpi
-from pipewise.reports.kpis.subjects import DEAL_TOTALS, LINE_ITEMS, OPPORTUNITIES
+from pipewise.reports.kpis.subjects import DEAL_MONTHS, DEAL_TOTALS, LINE_ITEMS, OPPORTUNITIES
 
 WON = OpportunityStatus.WON
 LOST = OpportunityStatus.LOST
@@ -66,6 +66,18 @@ def closed_totals(condition: Q, **aggregates) -> Rollup:
     return Rollup(DEAL_TOTALS, "closed_on", aggregates, condition)
 
 
+# The month totals' rows of closed deals, of won deals, of open deals (their stage's kind).
+CLOSED_MONTHS = Q(stage__kind__in=[StageKind.WON, StageKind.LOST])
+WON_MONTHS = Q(stage__kind=StageKind.WON)
+OPEN_MONTHS = Q(stage__kind=StageKind.OPEN)
+
+
+def month_totals(condition: Q, **aggregates) -> Rollup:
+    """The month totals answering a deal KPI over whole months (by territory, segment and
+    source too)."""
+    return Rollup(DEAL_MONTHS, "month", aggregates, condition, whole_months=True)
+
+
 class ClosedDealKpi(AggregateKpi):
     """Over deals closed (won or lost) in the period."""
 
@@ -100,6 +112,7 @@ class WonRevenue(ProductLineSplit, WonDealKpi):
     edge_cases = f"Nothing won: 0. {REOPENED} {BY_PRODUCT_LINE}"
 
     rollup = closed_totals(WON_TOTALS, won_amount=Sum("amount"))
+    month_rollup = month_totals(WON_MONTHS, won_amount=Sum("amount"))
 
     def aggregates(self, query):
         return {"won_amount": Sum("amount")}
@@ -128,6 +141,7 @@ class WonDealCount(ProductLineSplit, WonDealKpi):
     )
 
     rollup = closed_totals(WON_TOTALS, won_deals=Sum("count"))
+    month_rollup = month_totals(WON_MONTHS, won_deals=Sum("count"))
 
     def aggregates(self, query):
         return {"won_deals": Count("pk")}
@@ -153,6 +167,7 @@ class AverageDealSize(WonDealKpi):
     undefined_reason = "No deal was won in this period, so there is no average deal size."
 
     rollup = closed_totals(WON_TOTALS, won_amount=Sum("amount"), won_deals=Sum("count"))
+    month_rollup = month_totals(WON_MONTHS, won_amount=Sum("amount"), won_deals=Sum("count"))
 
     def aggregates(self, query):
         return {"won_amount": Sum("amount"), "won_deals": Count("pk")}
@@ -178,6 +193,11 @@ class WinRate(ClosedDealKpi):
 
     rollup = closed_totals(
         CLOSED_TOTALS,
+        won_deals=Sum("count", filter=Q(stage__kind=StageKind.WON)),
+        closed_deals=Sum("count"),
+    )
+    month_rollup = month_totals(
+        CLOSED_MONTHS,
         won_deals=Sum("count", filter=Q(stage__kind=StageKind.WON)),
         closed_deals=Sum("count"),
     )
@@ -207,6 +227,11 @@ class WinRateByValue(ClosedDealKpi):
 
     rollup = closed_totals(
         CLOSED_TOTALS,
+        won_amount=Sum("amount", filter=Q(stage__kind=StageKind.WON)),
+        closed_amount=Sum("amount"),
+    )
+    month_rollup = month_totals(
+        CLOSED_MONTHS,
         won_amount=Sum("amount", filter=Q(stage__kind=StageKind.WON)),
         closed_amount=Sum("amount"),
     )

@@ -158,6 +158,18 @@ DEAL_TOTALS = owned_records(
     sorts={Dimension.STAGE: "stage__order"},
 )
 
+# The running totals per owner, stage, territory, segment, source and month (pipeline.totals):
+# they answer questions about deals over whole months by everything but account and product.
+DEAL_MONTHS = owned_records(
+    "deal month totals",
+    selectors.visible_deal_months,
+    territory="territory",
+    segment="segment",
+    groups={Dimension.SOURCE: "source", Dimension.STAGE: "stage__name"},
+    filters={Filter.PIPELINE: "stage__pipeline", Filter.SOURCE: "source"},
+    sorts={Dimension.STAGE: "stage__order"},
+)
+
 LINE_ITEMS = OPPORTUNITIES.through(
     "opportunity__",
     name="line items",

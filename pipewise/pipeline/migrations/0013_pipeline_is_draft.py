@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("pipeline", "0010_live_account_closed_index"),
+        ("pipeline", "0012_fill_deal_month_totals"),
     ]
 
     operations = [
