@@ -88,7 +88,12 @@
       extra = { lost_reason: answer.reason, competitor: answer.competitor };
     }
     const board = evt.to.closest(".board");
-    const body = new URLSearchParams(Object.assign({ stage: toStage, version: item.dataset.version, owner: board ? board.dataset.owner : "" }, extra));
+    const body = new URLSearchParams(Object.assign({
+      stage: toStage,
+      version: item.dataset.version,
+      owner: board ? board.dataset.owner : "",
+      stalled: board ? board.dataset.stalled : "",  // the column figures answer for the same filter
+    }, extra));
     item.classList.add("is-saving");
     let response, data;
     try {
