@@ -48,7 +48,10 @@ def test_the_demo_plans_top_down_and_everything_adds_up(demo):
         user__isnull=True, team__isnull=True, territory__isnull=True, period_kind="year"
     )
     assert company.amount == sum(t.amount for t in teams)
-    assert Target.objects.filter(metric="calls").count() % 12 == 0
+    for metric in ("calls", "meetings"):  # each SDR's year, split into its twelve months
+        targets = Target.objects.filter(metric=metric)
+        years = targets.filter(period_kind="year").count()
+        assert years and targets.filter(period_kind="month").count() == 12 * years
     plan = SalesPlan.objects.get()
     assert plan.status == "submitted" and plan.initiatives.count() == 2
 
