@@ -156,7 +156,7 @@ ENTITIES: dict[str, EntitySpec] = {
             model=Lead,
             money=frozenset(),
             kpi_subject="leads",
-            date_label="created",
+            date_label="date created",
             visible=lead_visible_to,
             filterset=LeadFilter,
             date_field="created_at",
@@ -182,7 +182,7 @@ ENTITIES: dict[str, EntitySpec] = {
             model=Activity,
             money=frozenset(),
             kpi_subject="activities",
-            date_label="occurred",
+            date_label="date it happened",
             visible=activity_visible_to,
             filterset=ActivityFilter,
             date_field="occurred_at",
@@ -204,7 +204,7 @@ ENTITIES: dict[str, EntitySpec] = {
             model=Task,
             money=frozenset(),
             kpi_subject="",
-            date_label="due",
+            date_label="due date",
             visible=task_visible_to,
             filterset=TaskFilter,
             date_field="due_at",
@@ -223,7 +223,7 @@ ENTITIES: dict[str, EntitySpec] = {
             model=Account,
             money=frozenset({"annual_revenue"}),
             kpi_subject="accounts",
-            date_label="created",
+            date_label="date created",
             visible=account_visible_to,
             filterset=AccountFilter,
             date_field="created_at",
@@ -685,6 +685,7 @@ def _filter_option(model, name: str, spec_filter) -> FilterOption:
         return FilterOption(name, name, label, "is", FilterKind.BOOLEAN)
     label = str(model_field.verbose_name if model_field else field_name.replace("_", " "))
     label = label[:1].upper() + label[1:]
+    label = label.removesuffix(" at")  # Created at → Created, Due at → Due
     if field_name == "external_id":
         label = "External ID"
     if isinstance(spec_filter, ModelChoiceFilter) and model_field is not None:

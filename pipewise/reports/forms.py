@@ -153,6 +153,7 @@ class SavedReportForm(forms.Form):
         self.entity_key = picked if picked in ENTITIES else DEFAULT_ENTITY
         self.initial.setdefault("entity", self.entity_key)
         self.spec = ENTITIES[self.entity_key]
+        self.entity_label = ReportEntity(self.entity_key).label
         groups = [("", "—"), *dimension_choices(self.spec)]
         self.fields["group_1"].choices = groups
         self.fields["group_2"].choices = groups
@@ -166,11 +167,11 @@ class SavedReportForm(forms.Form):
             )
         self.fields["measure_0"].initial = "count"
         self.filter_rows: list[int] = []
-        if data is not None:
+        if self.options and data is not None:
             indexes = {int(m.group(1)) for k in data if (m := FILTER_FIELD.match(k))}
             for index in sorted(indexes)[:MAX_FILTER_ROWS]:
                 self.add_filter_row(index, data.get(f"filter_field_{index}", ""))
-        else:
+        elif self.options:  # (line items have no filters: no rows)
             rows = initial.get("filter_rows") or [("", "", "")]
             for index, (field_name, operator, value) in enumerate(rows):
                 self.add_filter_row(index, field_name, operator, value)

@@ -329,3 +329,12 @@ def test_it_takes_a_kpi_measure_for_one_account_and_says_plainly_what_a_kpi_refu
         "Won revenue cannot be combined with the filter on Status ('status'); "
         "remove that filter or pick another measure."
     ]
+
+
+def test_it_offers_no_filter_rows_for_records_without_filters(people):
+    page = client_for(people.manager).get("/reports/new/", {"entity": "line_items"})
+    html = page.content.decode()
+    assert page.context["form"].filter_rows == []
+    assert "Line items have no filters of their own" in html and "data-add-filter" not in html
+    leads = {o.name: o.field_label for o in filter_options(ENTITIES["leads"])}
+    assert leads["created_after"] == "Created"  # not "Created at"

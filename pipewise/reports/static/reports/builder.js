@@ -16,7 +16,8 @@
 
   let nextRow = parseInt(form.dataset.nextRow, 10) || 0;
   const rows = form.querySelector("[data-filter-rows]");
-  form.querySelector("[data-add-filter]").addEventListener("click", function () {
+  const addFilter = form.querySelector("[data-add-filter]");
+  if (addFilter) addFilter.addEventListener("click", function () {
     const url = new URL(form.dataset.filterRowUrl, window.location.href);
     url.searchParams.set("entity", form.dataset.entity);
     url.searchParams.set("row", String(nextRow));
@@ -30,7 +31,7 @@
         row.querySelector("select").focus();
       });
   });
-  rows.addEventListener("click", function (event) {
+  if (rows) rows.addEventListener("click", function (event) {
     const button = event.target.closest("[data-remove-row]");
     if (button) { button.closest("[data-filter-row]").remove(); }
   });
