@@ -39,6 +39,7 @@ from pipewise.pipeline.models import (
 )
 from pipewise.pipeline.permissions import (
     access_opportunity,
+    can_use_orders,
     deal_records_visible_to,
     opportunity_visible_to,
 )
@@ -426,7 +427,7 @@ class OrderViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
+        if getattr(self, "swagger_fake_view", False) or not can_use_orders(self.request.user):
             return Order.objects.none()
         return (
             deal_records_visible_to(self.request.user, Order)

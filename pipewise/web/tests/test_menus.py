@@ -7,6 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from pipewise.pipeline.services import opportunity_close_won, opportunity_update
 from pipewise.web.context_processors import NAVIGATION
 from pipewise.web.tests.support import signed_in
 
@@ -50,3 +51,11 @@ def test_it_hides_approvals_orders_and_targets_from_roles_without_them(people):
 
 def test_it_answers_the_targets_api_with_nothing_for_roles_without_targets(api, people):
     assert api.as_user(people.marketing).get("/api/v1/targets/").data["results"] == []
+
+
+def test_it_lists_orders_in_the_api_only_for_roles_with_orders(api, sales, people):
+    won = opportunity_close_won(opportunity=sales.ae_opp, by=people.ae)
+    opportunity_update(opportunity=won, by=people.admin, owner=people.sdr)
+    assert api.as_user(people.sdr).get("/api/v1/orders/").data["results"] == []
+    listed = api.as_user(people.manager).get("/api/v1/orders/").data["results"]
+    assert [row["opportunity"] for row in listed] == [won.pk]

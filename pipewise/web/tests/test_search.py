@@ -61,7 +61,10 @@ def test_it_finds_quote_and_order_numbers(sales, people, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     seat = Product.objects.create(sku="SEAT", name="Seat", list_price=Decimal("1200.00"))
     opp = opportunity_set_line_items(
-        opportunity=sales.ae_opp, by=people.ae, items=[{"product": seat, "quantity": Decimal(2)}]
+        opportunity=sales.ae_opp,
+        by=people.ae,
+        items=[{"product": seat, "quantity": Decimal(2)}],
+        amount_from="lines",
     )
     quote = quote_create(opportunity=opp, by=people.ae)
     opportunity_close_won(opportunity=sales.other_opp, by=people.other_ae)
