@@ -353,7 +353,11 @@ def report_detail(request, pk: int):
 def sales_costs(request):
     """Sales ops and admins list and enter what selling cost per period: the divisor of
     sales efficiency and the magic number."""
-    form = SalesCostForm(request.POST or None)
+    # A KPI's "enter the sales cost" link opens the form on the period it lacks.
+    initial = {
+        name: request.GET[name] for name in ("period_start", "period_end") if name in request.GET
+    }
+    form = SalesCostForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             cost = sales_cost_record(by=request.user, **form.cleaned_data)
