@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from pipewise.reports import dashboards
@@ -366,7 +367,8 @@ def sales_costs(request):
         else:
             messages.success(
                 request,
-                f"Sales cost for {cost.period_start:%d %b %Y} – {cost.period_end:%d %b %Y} saved.",
+                f"Sales cost for {date_format(cost.period_start)} – "
+                f"{date_format(cost.period_end)} saved.",
             )
             return redirect("reports:sales_costs")
     return render(

@@ -91,6 +91,7 @@ def test_it_lets_sales_ops_list_and_enter_sales_costs(people):
     cost = SalesCost.objects.get()
     assert (cost.period_start, cost.amount, cost.note) == (Q2["start"], Decimal("7500"), "Q2")
     listed = client.get("/sales-costs/").content.decode()
+    assert "Sales cost for 1 Apr 2025 – 30 Jun 2025 saved." in listed
     assert "€7,500.00" in listed
     assert registry.get("sales_efficiency").compute(user=people.ops, **Q2).undefined is None
 
