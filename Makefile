@@ -9,6 +9,10 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 NPM_STAMP := node_modules/.installed-$(shell cat package-lock.json | cksum | cut -d' ' -f1)
 VENDOR := pipewise/web/static/web/vendor/README.txt
 PORT ?= 8000
+# `make run` is a demo, not development: DEBUG off (the product's own error pages, static
+# files through whitenoise), plain http on this machine. `make run DEBUG=1` to develop.
+DEBUG ?= 0
+DEMO_ENV := DEBUG=$(DEBUG) SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0
 
 .PHONY: run test install lint fmt bench clean
 
@@ -32,8 +36,8 @@ $(VENDOR): $(NPM_STAMP) pipewise/web/frontend/build.mjs
 install: $(STAMP) $(VENDOR)
 
 run: install
-	$(BIN)/pipewise setup
-	$(BIN)/pipewise serve --port $(PORT)
+	$(DEMO_ENV) $(BIN)/pipewise setup
+	$(DEMO_ENV) $(BIN)/pipewise serve --port $(PORT)
 
 test: install
 	bash scripts/test.sh

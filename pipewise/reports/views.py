@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from pipewise.reports import dashboards
@@ -465,7 +466,11 @@ def report_detail(request, pk: int):
 def sales_costs(request):
     """Sales ops and admins list and enter what selling cost per period: the divisor of
     sales efficiency and the magic number."""
-    form = SalesCostForm(request.POST or None)
+    # A KPI's "enter the sales cost" link opens the form on the period it lacks.
+    initial = {
+        name: request.GET[name] for name in ("period_start", "period_end") if name in request.GET
+    }
+    form = SalesCostForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             cost = sales_cost_record(by=request.user, **form.cleaned_data)
@@ -474,7 +479,8 @@ def sales_costs(request):
         else:
             messages.success(
                 request,
-                f"Sales cost for {cost.period_start:%d %b %Y} – {cost.period_end:%d %b %Y} saved.",
+                f"Sales cost for {date_format(cost.period_start)} – "
+                f"{date_format(cost.period_end)} saved.",
             )
             return redirect("reports:sales_costs")
     return render(

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, ClassVar
+from urllib.parse import urlencode
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
@@ -82,17 +83,22 @@ class Undefined:
     """Why a KPI has no value for a question, said for people: a sentence, and (when a
     missing input is the cause) the page where that input is entered.
 
-    ``fix`` is a URL name; ``link`` is its path. Dashboards, the API and exports show
-    ``reason`` (and the link), never the KPI's internal edge-case notes.
+    ``fix`` is a URL name and ``fix_query`` what that page is opened with (e.g. the
+    period, so its form starts filled in); ``link`` is the path. Dashboards, the API
+    and exports show ``reason`` (and the link), never the KPI's internal edge-case notes.
     """
 
     reason: str
     fix: str = ""
     fix_label: str = ""
+    fix_query: tuple[tuple[str, str], ...] = ()
 
     @property
     def link(self) -> str:
-        return reverse(self.fix) if self.fix else ""
+        if not self.fix:
+            return ""
+        query = f"?{urlencode(self.fix_query)}" if self.fix_query else ""
+        return reverse(self.fix) + query
 
     def as_dict(self) -> dict:
         return {"reason": self.reason, "fix_url": self.link or None, "fix_label": self.fix_label}

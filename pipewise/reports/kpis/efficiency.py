@@ -8,6 +8,7 @@ from pipewise.reports.choices import Unit
 from pipewise.reports.kpis.base import Undefined, divide, register
 from pipewise.reports.kpis.composite import CompositeKpi
 from pipewise.reports.kpis.sales import CLOSED_PERIOD
+from pipewise.reports.periods import Period
 from pipewise.reports.selectors import sales_cost_in
 
 COST_RULE = (
@@ -20,10 +21,15 @@ THIS_PERIOD = "this period"
 PREVIOUS_PERIOD = "the previous period ({start} – {end})"
 
 
-def no_cost(period_text: str) -> Undefined:
-    """The reason an efficiency KPI is null: no cost entered, and where to enter it."""
+def no_cost(period_text: str, period: Period) -> Undefined:
+    """The reason an efficiency KPI is null: no cost entered for ``period``, and the
+    Sales costs page opened on that period."""
+    days = (("period_start", period.start), ("period_end", period.end))
     return Undefined(
-        NO_COST.format(period=period_text), fix="reports:sales_costs", fix_label="Sales costs"
+        NO_COST.format(period=period_text),
+        fix="reports:sales_costs",
+        fix_label="Enter the sales cost",
+        fix_query=tuple((name, day.isoformat()) for name, day in days if day is not None),
     )
 
 
@@ -45,7 +51,7 @@ class SalesEfficiency(CompositeKpi):
 
     def combine(self, values, query):
         ratio = divide(values["revenue"], sales_cost_in(query.period))
-        return no_cost(THIS_PERIOD) if ratio is None else ratio * 100
+        return no_cost(THIS_PERIOD, query.period) if ratio is None else ratio * 100
 
 
 @register
@@ -83,5 +89,5 @@ class MagicNumber(CompositeKpi):
         ratio = divide(annualised, sales_cost_in(previous))
         if ratio is None:
             days = {"start": date_format(previous.start), "end": date_format(previous.end)}
-            return no_cost(PREVIOUS_PERIOD.format(**days))
+            return no_cost(PREVIOUS_PERIOD.format(**days), previous)
         return ratio

@@ -338,5 +338,5 @@ class QuotaAttainment(CompositeKpi):
     def combine(self, values, query):
         target = query.inputs["target"]
         if target <= 0:
-            return Undefined(NO_TARGET, fix="planning:targets", fix_label="Targets")
+            return Undefined(NO_TARGET, fix="planning:targets", fix_label="Set targets")
         return divide(values["won"], target)

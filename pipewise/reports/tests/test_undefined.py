@@ -33,7 +33,7 @@ def test_it_explains_a_missing_sales_cost_and_links_to_where_it_is_entered(peopl
     result = registry.get("sales_efficiency").compute(user=people.ops, **Q2)
     assert result.value is None
     assert result.undefined.reason == NO_COST_NOW
-    assert result.undefined.link == "/sales-costs/"
+    assert result.undefined.link == "/sales-costs/?period_start=2025-04-01&period_end=2025-06-30"
     magic = registry.get("magic_number").compute(user=people.ops, **Q2)
     assert magic.undefined.reason == NO_COST.format(
         period="the previous period (1 Jan 2025 – 31 Mar 2025)"
@@ -46,8 +46,8 @@ def test_it_gives_the_reason_in_the_api(people, api):
     assert response.json()["value"] is None
     assert response.json()["undefined"] == {
         "reason": NO_COST_NOW,
-        "fix_url": "/sales-costs/",
-        "fix_label": "Sales costs",
+        "fix_url": "/sales-costs/?period_start=2025-04-01&period_end=2025-06-30",
+        "fix_label": "Enter the sales cost",
     }
     win_rate = api.as_user(people.ae).get("/api/v1/kpis/win_rate/", Q2_QUERY).json()
     assert win_rate["undefined"]["reason"] == registry.get("win_rate").undefined_reason
@@ -58,7 +58,11 @@ def test_it_shows_the_sentence_and_link_on_the_dashboard_not_the_internals(peopl
     html = browser(people.ops).get("/dashboards/board/", Q2_QUERY).content.decode()
     figure = re.search(r'data-kpi="sales_efficiency".*?</div>\s*</div>', html, re.S).group(0)
     assert NO_COST_NOW in figure
-    assert 'href="/sales-costs/"' in figure
+    link = 'href="/sales-costs/?period_start=2025-04-01&amp;period_end=2025-06-30"'
+    assert link in figure
+    # The link opens the form on the period that lacks a cost.
+    form = browser(people.ops).get("/sales-costs/?period_start=2025-04-01&period_end=2025-06-30")
+    assert 'value="2025-04-01"' in form.content.decode()
     for internal in INTERNALS:
         assert internal not in html
 
@@ -87,6 +91,7 @@ def test_it_lets_sales_ops_list_and_enter_sales_costs(people):
     cost = SalesCost.objects.get()
     assert (cost.period_start, cost.amount, cost.note) == (Q2["start"], Decimal("7500"), "Q2")
     listed = client.get("/sales-costs/").content.decode()
+    assert "Sales cost for 1 Apr 2025 – 30 Jun 2025 saved." in listed
     assert "€7,500.00" in listed
     assert registry.get("sales_efficiency").compute(user=people.ops, **Q2).undefined is None
 

@@ -1,11 +1,45 @@
-"""``pipewise serve``: the web server (gunicorn) and the background worker (Huey), together."""
+"""``pipewise serve``: the web server (gunicorn) and the background worker (Huey), together.
+
+Stopping it (Ctrl-C, or SIGTERM from a service manager) stops both children and
+waits for them, so the port is free when the command returns; if either child
+exits on its own, the other is stopped too.
+"""
 
 import os
 import signal
 import subprocess
 import sys
+import time
 
 from django.core.management.base import BaseCommand
+
+# How long gunicorn and the worker get to finish their requests and jobs.
+GRACE_SECONDS = 10
+# How often the command checks that both children are still running.
+POLL_SECONDS = 0.2
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Stop(Exception):
+    """A stop signal arrived: shut the children down."""
+
+
+def _raise_stop(signum, frame):
+    raise Stop(signal.Signals(signum).name)
+
+
+def stop_children(children: list[subprocess.Popen], grace: float = GRACE_SECONDS) -> None:
+    """SIGTERM every child still running, wait up to ``grace`` seconds, then kill the rest."""
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for child in children:
+        try:
+            child.wait(timeout=max(deadline - time.monotonic(), 0))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 class Command(BaseCommand):
@@ -23,37 +57,41 @@ class Command(BaseCommand):
 
     def handle(self, *args, port, host, workers, no_worker, **options):
         python = sys.executable
-        children = []
-        if not no_worker:
-            children.append(subprocess.Popen([python, "-m", "pipewise.cli", "run_huey", "--quiet"]))
-        web = subprocess.Popen(
-            [
-                python,
-                "-m",
-                "gunicorn",
-                "pipewise.wsgi:application",
-                "--bind",
-                f"{host}:{port}",
-                "--workers",
-                str(workers),
-                "--access-logfile",
-                "-",
-                "--graceful-timeout",
-                "10",
-            ]
-        )
-        children.append(web)
-        self.stdout.write(f"Pipewise is serving on http://{host}:{port}/  (Ctrl-C to stop)")
+        children: list[subprocess.Popen] = []
+        previous = {signum: signal.signal(signum, _raise_stop) for signum in STOP_SIGNALS}
         try:
-            web.wait()
-        except KeyboardInterrupt:
+            if not no_worker:
+                children.append(
+                    subprocess.Popen([python, "-m", "pipewise.cli", "run_huey", "--quiet"])
+                )
+            children.append(
+                subprocess.Popen(
+                    [
+                        python,
+                        "-m",
+                        "gunicorn",
+                        "pipewise.wsgi:application",
+                        "--bind",
+                        f"{host}:{port}",
+                        "--workers",
+                        str(workers),
+                        "--access-logfile",
+                        "-",
+                        "--graceful-timeout",
+                        str(GRACE_SECONDS),
+                    ]
+                )
+            )
+            self.stdout.write(f"Pipewise is serving on http://{host}:{port}/  (Ctrl-C to stop)")
+            while all(child.poll() is None for child in children):
+                time.sleep(POLL_SECONDS)
+        except Stop:
             pass
         finally:
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
-            for child in children:
-                try:
-                    child.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            # A second Ctrl-C while stopping must not leave the children behind.
+            for signum in STOP_SIGNALS:
+                signal.signal(signum, signal.SIG_IGN)
+            stop_children(children)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+        self.stdout.write("Pipewise stopped.")
