@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db.models import Expression, F, Min, Q, QuerySet
-from django.db.models.functions import TruncMonth
 
 from pipewise.activities.choices import ActivityType
 from pipewise.org.models import User
 from pipewise.reports import selectors
 from pipewise.reports.choices import Dimension, Filter
+from pipewise.reports.expressions import MonthOf
 
 UNKNOWN_ACTIVITY_TYPE = "Unknown activity type {value!r}; use one of: {known}."
 
@@ -91,7 +91,7 @@ class Subject:
 
     def group_expression(self, dimension: str, date_field: str | None) -> Expression:
         if dimension == Dimension.MONTH:
-            return TruncMonth(date_field)
+            return MonthOf(date_field)
         return F(self.groups[dimension])
 
     def group_sort(self, dimension: str) -> Expression | None:
