@@ -48,6 +48,10 @@ class PriorCustomersKpi(AggregateKpi):
     subject = ACCOUNTS
     filters = ACCOUNT_FILTERS
     dimensions = ACCOUNT_DIMENSIONS
+    undefined_reason = (
+        "No account had won business in the prior period, so there was no customer to keep "
+        "or to lose."
+    )
     counted: str
 
     def scope(self, rows, query):

@@ -78,6 +78,16 @@ def test_it_names_a_plain_reason_for_every_ratio_kpi_with_nothing_to_divide(peop
             assert result.undefined.reason.endswith("."), kpi.key
 
 
+def test_it_says_why_retention_and_churn_have_no_value_without_prior_customers(people):
+    for key in ("customer_retention_rate", "customer_churn_rate"):
+        result = registry.get(key).compute(user=people.ops, **Q2)
+        assert result.value is None
+        assert result.undefined.reason == (
+            "No account had won business in the prior period, so there was no customer to "
+            "keep or to lose."
+        )
+
+
 def test_it_lets_sales_ops_list_and_enter_sales_costs(people):
     client = browser(people.ops)
     page = client.get("/sales-costs/")
