@@ -619,6 +619,16 @@ def revenue_targets(user: User, selection: Selection) -> RevenueTargets | None:
 
 
 # --- computing a dashboard --------------------------------------------------------
+
+
+NO_TARGET_PLANNED = Undefined(
+    "No won-revenue target is planned for these people in this period: set one under "
+    "Targets, or type a total target in the filters above.",
+    fix="planning:targets",
+    fix_label="Set targets",
+)
+
+
 @dataclass
 class Number:
     """A KPI value on the page: the value, its unit, where it drills to, or why it is missing."""
@@ -689,8 +699,12 @@ class Page:
 
     def number(self, kpi_key: str, label: str = "") -> Number:
         kpi = registry.get(kpi_key)
-        result = self.result(kpi_key)
         label = label or kpi.name
+        if self.kpi_arguments(kpi_key)["inputs"].get("target") == "":
+            # Nothing planned and nothing typed: say where targets are set, not which
+            # input the KPI lacks.
+            return Number(kpi_key, label, str(kpi.unit), None, undefined=NO_TARGET_PLANNED)
+        result = self.result(kpi_key)
         if isinstance(result, str):
             return Number(kpi_key, label, str(kpi.unit), None, problem=result)
         return Number(

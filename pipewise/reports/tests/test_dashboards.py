@@ -162,6 +162,9 @@ def test_it_measures_attainment_and_the_trend_against_planning_targets(ledger, p
     # Other people's targets are not the other team's: other_ae sees no attainment bars.
     other = browser(people.other_ae).get("/dashboards/manager/", YEAR).content.decode()
     assert "No won-revenue targets for these people" in other
+    # Nor a total attainment: the figure says where targets are set, not which input lacks.
+    assert "No won-revenue target is planned for these people in this period" in other
+    assert 'href="/targets/"' in other and "needs this input" not in other
 
 
 def test_it_never_lists_records_the_viewer_may_not_see(ledger, people):
