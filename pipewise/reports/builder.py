@@ -737,10 +737,15 @@ def filter_value_label(option: FilterOption, value: str) -> str:
 
 
 def describe_filters(spec: EntitySpec, filters: Mapping[str, str]) -> list[str]:
-    """Each filter as a phrase: Status is Won, Close date on or after 2025-01-01."""
+    """Each filter as a phrase (Owner is Ann, Status is Won, Close date on or after
+    2025-01-01), in the list's own filter order (a stored definition keeps no order:
+    PostgreSQL's JSON sorts its keys); filters the list no longer has come last."""
     options = {o.name: o for o in filter_options(spec)}
+    position = {name: index for index, name in enumerate(options)}
     phrases = []
-    for name, value in filters.items():
+    for name, value in sorted(
+        filters.items(), key=lambda item: (position.get(item[0], len(position)), item[0])
+    ):
         option = options.get(name)
         if option is None:
             phrases.append(f"{name} = {value}")

@@ -88,9 +88,12 @@ def test_an_account_executive_works_a_lead_into_a_deal(live_server, page, screen
     page.get_by_role("link", name="My day").click()
     page.wait_for_load_state("networkidle")  # htmx has wired the quick forms
     page.get_by_role("button", name="Add a task").click()
+    # Bootstrap marks the panel "show" once it has finished opening; before that the
+    # button still moves with the panel.
+    expect(page.locator("#quick-task.show")).to_be_visible()
     page.locator("#id_task-title").fill("Send Klara the layout drawing")
     with page.expect_response(lambda r: "/activities/quick-task/" in r.url) as added:
-        page.get_by_role("button", name="Add task", exact=True).click()
+        page.locator("#quick-task-form").get_by_role("button", name="Add task").click()
     assert added.value.status == 200, added.value.text()
     expect(page.get_by_text("Task “Send Klara the layout drawing” added.").first).to_be_visible()
     page.reload()

@@ -131,7 +131,9 @@ def test_it_saves_what_was_picked_as_the_stored_definition(people):
     report = SavedReport.objects.get(name="Won by owner")
     assert response.status_code == 302
     page = client.get(response.url).content.decode()
-    phrase = f"where Status is Won, Owner is {fresh(people.ae)}, Close date on or after 2025-01-01"
+    # In the list's filter order on both databases (PostgreSQL's JSON sorts stored keys).
+    owner = fresh(people.ae)
+    phrase = f"where Owner is {owner}, Status is Won, Close date on or after 2025-01-01"
     assert phrase in page
     assert report.filters == {
         "status": "won",
