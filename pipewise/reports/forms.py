@@ -22,10 +22,13 @@ from django.db import models
 from django.urls import reverse, reverse_lazy
 
 from pipewise.customers.models import Account, Contact
+from pipewise.customers.permissions import account_visible_to, contact_visible_to
 from pipewise.leads.models import Lead
+from pipewise.leads.permissions import lead_visible_to
 from pipewise.org.choices import Role
 from pipewise.org.models import Team, User
 from pipewise.pipeline.models import Opportunity, Pipeline, Stage
+from pipewise.pipeline.permissions import opportunity_visible_to
 from pipewise.reports.builder import (
     ENTITIES,
     FilterKind,
@@ -78,8 +81,18 @@ def stage_choices() -> list:
     return [("", "—"), *groups.items()]
 
 
-def value_field(option: FilterOption) -> forms.Field:
-    """The form field a filter's value is picked with."""
+# A record a filter names is picked among the records the reader may see, so a report
+# cannot be saved (and described) with the name of an account or deal hidden from them.
+VISIBLE_RECORDS = {
+    Account: account_visible_to,
+    Contact: contact_visible_to,
+    Lead: lead_visible_to,
+    Opportunity: opportunity_visible_to,
+}
+
+
+def value_field(option: FilterOption, user: User | None) -> forms.Field:
+    """The form field a filter's value is picked with; ``user`` is who picks."""
     if option.kind == FilterKind.CHOICE:
         return forms.ChoiceField(choices=[("", "—"), *option.choices])
     if option.kind == FilterKind.PERSON:
@@ -87,7 +100,11 @@ def value_field(option: FilterOption) -> forms.Field:
     if option.kind == FilterKind.STAGE:
         return forms.ChoiceField(choices=stage_choices())
     if option.kind == FilterKind.RECORD:
-        queryset = option.related.objects.all()
+        visible = VISIBLE_RECORDS.get(option.related)
+        if visible is not None and user is not None:
+            queryset = visible(user)
+        else:
+            queryset = option.related.objects.none() if visible else option.related.objects.all()
         widget = LookupSelect(lookup_url=LOOKUPS.get(option.related, ""))
         return forms.ModelChoiceField(queryset=queryset, widget=widget, empty_label="—")
     if option.kind == FilterKind.OBJECT:
@@ -146,7 +163,16 @@ class SavedReportForm(forms.Form):
     )
     schedule = forms.ChoiceField(choices=Schedule.choices, required=False, label="E-mail")
 
-    def __init__(self, data=None, *, entity: str | None = None, initial=None, **kwargs):
+    def __init__(
+        self,
+        data=None,
+        *,
+        entity: str | None = None,
+        user: User | None = None,
+        initial=None,
+        **kwargs,
+    ):
+        self.user = user
         initial = dict(initial or {})
         super().__init__(data, initial=initial, **kwargs)
         picked = (data or {}).get("entity") or entity or initial.get("entity")
@@ -213,7 +239,7 @@ class SavedReportForm(forms.Form):
             label=f"Filter {index + 1}: operator",
         )
         if options:
-            field = value_field(options[0])
+            field = value_field(options[0], self.user)
             field.required = False
         else:
             field = forms.CharField(required=False, disabled=True)

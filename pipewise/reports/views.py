@@ -333,7 +333,7 @@ def _save_report(request, report=None):
     entity = request.GET.get("entity") or (report.entity if report else None)
     if report is not None and entity != report.entity:
         initial = {"name": report.name}  # another kind of record: its pickers start afresh
-    form = SavedReportForm(request.POST or None, entity=entity, initial=initial)
+    form = SavedReportForm(request.POST or None, entity=entity, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -374,7 +374,9 @@ def report_filter_row(request):
         raise Http404 from None
     if not 0 <= index < MAX_FILTER_ROWS:
         raise Http404
-    form = SavedReportForm(entity=request.GET.get("entity"), initial={"filter_rows": []})
+    form = SavedReportForm(
+        entity=request.GET.get("entity"), user=request.user, initial={"filter_rows": []}
+    )
     form.add_filter_row(index, request.GET.get(f"filter_field_{index}", ""))
     return render(request, "reports/_filter_row.html", {"row": form.filter_row(index)})
 

@@ -12,6 +12,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from pipewise.customers.models import Account
+from pipewise.customers.services import account_create
 from pipewise.org.models import User
 from pipewise.pipeline.choices import StageKind
 from pipewise.pipeline.models import Opportunity, Stage
@@ -142,6 +143,26 @@ def test_it_saves_what_was_picked_as_the_stored_definition(people):
     }
     assert report.measures == [{"op": "sum", "field": "amount"}, {"op": "count"}]
     assert report.group_by == ["owner"]
+
+
+def test_it_offers_only_the_accounts_the_builder_may_see_and_saves_nothing_else(people):
+    hidden = account_create(by=people.other_ae, name="Pacific Tools Inc", territory=people.usa)
+    response = client_for(people.manager).post(
+        "/reports/new/",
+        {
+            "name": "Their account",
+            "entity": "opportunities",
+            "period": "all",
+            "measure_0": "count",
+            "filter_field_0": "account",
+            "filter_op_0": "account",
+            "filter_value_0": str(hidden.pk),
+            "chart": "bar",
+        },
+    )
+    assert response.status_code == 200  # the form again, with the field's error
+    assert "Select a valid choice" in response.content.decode()
+    assert not SavedReport.objects.filter(name="Their account").exists()
 
 
 def test_it_names_a_filter_without_a_value_and_saves_nothing(people):
